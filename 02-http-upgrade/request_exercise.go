@@ -1,0 +1,64 @@
+//go:build exercise
+
+package main
+
+import (
+	"bufio"
+	"errors"
+)
+
+// errExercise is what the stubs return until you write them.
+var errExercise = errors.New("not written yet (exercise 02)")
+
+// readRequest reads one request head from br: the request line, then header
+// lines up to the empty line that ends them, reading at most limit bytes.
+//
+// Exercise (docs/02-http-upgrade.md, section "Exercises"; RFC 7230 sections
+// 3 and 3.5): read line by line (br.ReadSlice('\n') or br.ReadString), strip
+// the CRLF, skip one empty line before the request line, and stop at the
+// empty line. Count every byte: past limit, return refusal(431, ...). Do not
+// read past the empty line: the bytes after it belong to the next reader.
+//
+// Hint: a line longer than br's buffer comes back from ReadSlice in pieces,
+// with bufio.ErrBufferFull. EOF after part of a line is io.ErrUnexpectedEOF.
+func readRequest(br *bufio.Reader, limit int) (*request, error) {
+	return nil, errExercise
+}
+
+// parseRequestLine parses "GET /chat HTTP/1.1" into a request (header empty).
+//
+// Exercise (RFC 7230 section 3.1.1): exactly three parts separated by single
+// spaces; the method is a token (isToken); the target has no control
+// characters or spaces; the version is HTTP/d.d. Malformed: refusal(400, ...).
+// A major version other than 1: refusal(505, ...).
+func parseRequestLine(line string) (*request, error) {
+	return nil, errExercise
+}
+
+// parseHeaderLine splits "Name: value" at the first colon.
+//
+// Exercise (RFC 7230 sections 3.2 and 3.2.4): refuse with 400 a line that
+// starts with a space or tab (folding), one without a colon or name, a space
+// before the colon, a name that is not a token, a value with control
+// characters (hasControl). Trim spaces and tabs around the value.
+//
+// Hint: strings.Cut splits at the first separator only. The seeds' split on
+// ": " breaks on "Name:value" and on values that contain ": ".
+func parseHeaderLine(line string) (name, value string, err error) {
+	return "", "", errExercise
+}
+
+// checkUpgrade returns nil if req asks for a WebSocket upgrade, or the
+// refusal to answer with.
+//
+// Exercise (RFC 6455 section 4.2.1 items 1 to 4; the table in
+// docs/02-http-upgrade.md): method GET else 405 with Allow: GET; HTTP/1.1 or
+// later else 400; exactly one Host else 400; Upgrade contains the token
+// websocket else 426 with Upgrade: websocket and Connection: Upgrade;
+// Connection contains the token upgrade else 400.
+//
+// Hint: req.header.hasToken splits list-valued fields for you. Firefox sends
+// "Connection: keep-alive, Upgrade".
+func checkUpgrade(req *request) error {
+	return errExercise
+}
