@@ -20,7 +20,7 @@ const timeout = 5 * time.Second
 // logLines collects what the server logs, so tests can wait for a line.
 type logLines struct {
 	mu      sync.Mutex
-	lines   []string
+	lines   []string // one per log record
 	changed chan struct{} // closed and replaced on every new line
 	t       testing.TB
 }
@@ -32,15 +32,14 @@ func newLogLines(t testing.TB) *logLines {
 func (l *logLines) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	for line := range strings.SplitSeq(strings.TrimRight(string(p), "\n"), "\n") {
-		l.lines = append(l.lines, line)
-	}
+	// One Write is one log record, which may span lines (a hex dump).
+	l.lines = append(l.lines, strings.TrimSuffix(string(p), "\n"))
 	close(l.changed)
 	l.changed = make(chan struct{})
 	return len(p), nil
 }
 
-// waitFor returns the first logged line containing substr, waiting for it
+// waitFor returns the first log record containing substr, waiting for it
 // to appear; it fails the test after timeout.
 func (l *logLines) waitFor(substr string) string {
 	l.t.Helper()
