@@ -20,7 +20,7 @@ const timeout = 5 * time.Second
 // logLines collects what the server logs, so tests can wait for a line.
 type logLines struct {
 	mu      sync.Mutex
-	lines   []string // one per log record
+	lines   []string      // one per log record
 	changed chan struct{} // closed and replaced on every new line
 	t       testing.TB
 }
