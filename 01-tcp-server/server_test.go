@@ -33,11 +33,10 @@ func TestServerGivesEachOfAHundredConcurrentClientsItsOwnBytes(t *testing.T) {
 	ts := startServer(t, config{})
 	const clients = 100
 	type result struct {
-		id       int
-		sent     []byte
-		got      []byte
-		err      error
-		received bool
+		id   int
+		sent []byte
+		got  []byte
+		err  error
 	}
 	results := make(chan result, clients)
 	for id := range clients {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"io"
 	"log"
 	"net"
 	"runtime"
@@ -140,11 +139,4 @@ func dial(t *testing.T, addr string) net.Conn {
 	require.NoError(t, conn.SetDeadline(time.Now().Add(timeout)))
 	t.Cleanup(func() { conn.Close() })
 	return conn
-}
-
-// readN reads exactly n bytes or returns what it got and the error.
-func readN(conn net.Conn, n int) ([]byte, error) {
-	buf := make([]byte, n)
-	got, err := io.ReadFull(conn, buf)
-	return buf[:got], err
 }

@@ -139,15 +139,16 @@ func (s *server) handle(conn net.Conn) {
 	// hours, so the handshake's deadline goes.
 	conn.SetDeadline(time.Time{})
 	n, err := s.dumpIncoming(peer, br)
-	if err != nil && !errors.Is(err, io.EOF) {
-		s.cfg.log.Printf("%s closed after sending %d bytes: %v", peer, n, err)
+	if errors.Is(err, io.EOF) {
+		s.cfg.log.Printf("%s closed after sending %d bytes", peer, n)
 		return
 	}
-	s.cfg.log.Printf("%s closed after sending %d bytes", peer, n)
+	s.cfg.log.Printf("%s closed after sending %d bytes: %v", peer, n, err)
 }
 
 // dumpIncoming logs every byte the client sends after the handshake as a
-// hex dump, until the connection ends. This server cannot decode frames yet;
+// hex dump, until the connection ends, and returns why it ended (io.EOF
+// when the client closed). This server cannot decode frames yet;
 // chapter 04 can. It reads from br, not from the connection: bytes that
 // arrived together with the request are already in br's buffer.
 func (s *server) dumpIncoming(peer net.Addr, br *bufio.Reader) (int64, error) {
