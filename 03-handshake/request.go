@@ -111,6 +111,9 @@ func parseRequestLine(line string) (*request, error) {
 // section 3.2). The value may itself contain ": " and may have no space
 // after the colon; spaces and tabs around it are not part of it.
 func parseHeaderLine(line string) (name, value string, err error) {
+	if line == "" {
+		return "", "", refusal(400, "empty header line")
+	}
 	if line[0] == ' ' || line[0] == '\t' {
 		// A continuation of the previous line ("obsolete line folding"),
 		// which RFC 7230 section 3.2.4 lets a server refuse.

@@ -105,6 +105,7 @@ func TestParseHeaderLine(t *testing.T) {
 		{"a folded continuation line is refused", " continued", "", "", 400},
 		{"a tab-folded continuation line is refused", "\tcontinued", "", "", 400},
 		{"a line without a colon is refused", "Upgrade websocket", "", "", 400},
+		{"an empty line is refused (readRequest never passes one, but a parser must not crash)", "", "", "", 400},
 		{"a line without a name is refused", ": websocket", "", "", 400},
 		{"a name with a delimiter is refused", "Up/grade: websocket", "", "", 400},
 		{"a NUL in the value is refused", "X-A: a\x00b", "", "", 400},
