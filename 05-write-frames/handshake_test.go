@@ -1,0 +1,133 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestAcceptKey(t *testing.T) {
+	tests := []struct {
+		name string
+		key  string
+		want string
+	}{
+		{"the example of RFC 6455 section 1.3", "dGhlIHNhbXBsZSBub25jZQ==", "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="},
+		{"a second pair used by many test suites", "x3JJHMbDL1EzLkh9GBhXDw==", "HSmrc0sMlYUkAGmm5OPpG2HaGWk="},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, acceptKey(tt.key))
+		})
+	}
+}
+
+// upgradeRequest is the RFC's client handshake with some lines replaced:
+// each pair is old line, new line ("" deletes the line).
+func upgradeRequest(t *testing.T, replacements ...string) *request {
+	t.Helper()
+	raw := rfcRequest
+	for i := 0; i+1 < len(replacements); i += 2 {
+		old, repl := replacements[i]+"\r\n", replacements[i+1]
+		if repl != "" {
+			repl += "\r\n"
+		}
+		require.Contains(t, raw, old)
+		raw = strings.Replace(raw, old, repl, 1)
+	}
+	return parse(t, raw)
+}
+
+func TestCheckHandshake(t *testing.T) {
+	const key, version = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version: 13"
+	const protocol = "Sec-WebSocket-Protocol: chat, superchat"
+	tests := []struct {
+		name      string
+		req       *request
+		supported []string
+		want      handshake
+		status    int
+	}{
+		{"the RFC's request is accepted with the RFC's answer",
+			upgradeRequest(t), []string{"chat"}, handshake{accept: "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", protocol: "chat"}, 0},
+		{"padding around the key does not change the accept value (seed 000 hashes it untrimmed)",
+			upgradeRequest(t, key, "Sec-WebSocket-Key: \t dGhlIHNhbXBsZSBub25jZQ==  "), nil, handshake{accept: "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="}, 0},
+		{"the key as the last header works (seed 002's regex needs a CRLF after it)",
+			upgradeRequest(t, key, "", version, version+"\r\n"+key), nil, handshake{accept: "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="}, 0},
+		{"header names in odd case work",
+			upgradeRequest(t, key, "sec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==", version, "SEC-WEBSOCKET-VERSION: 13"), nil, handshake{accept: "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="}, 0},
+		// The accept value was computed outside Go: printf '%s' 'AQIDBAUGBwgJCgsMDQ4PEC==258EAFA5-E914-47DA-95CA-C5AB0DC85B11' | sha1sum | xxd -r -p | base64
+		{"the RFC's printed key with erratum 3150 still decodes to 16 bytes",
+			upgradeRequest(t, key, "Sec-WebSocket-Key: AQIDBAUGBwgJCgsMDQ4PEC=="), nil, handshake{accept: "OfS0wDaT5NoxF2gqm7Zj2YtetzM="}, 0},
+		{"no subprotocol offered means none chosen",
+			upgradeRequest(t, protocol, ""), []string{"chat"}, handshake{accept: "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="}, 0},
+		{"no supported subprotocol offered means none chosen",
+			upgradeRequest(t), []string{"mqtt"}, handshake{accept: "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="}, 0},
+		{"the client's preference wins",
+			upgradeRequest(t), []string{"superchat", "chat"}, handshake{accept: "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", protocol: "chat"}, 0},
+		{"a missing key gets 400 (seed 000 closes without an answer)",
+			upgradeRequest(t, key, ""), nil, handshake{}, 400},
+		{"two keys get 400",
+			upgradeRequest(t, key, key+"\r\n"+key), nil, handshake{}, 400},
+		{"a key of 10 bytes gets 400",
+			upgradeRequest(t, key, "Sec-WebSocket-Key: dGhlIHNhbXBsZQ=="), nil, handshake{}, 400},
+		{"a key of 17 bytes gets 400",
+			upgradeRequest(t, key, "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZSE="), nil, handshake{}, 400},
+		{"a key that is not base64 gets 400",
+			upgradeRequest(t, key, "Sec-WebSocket-Key: the sample nonce"), nil, handshake{}, 400},
+		{"an empty key gets 400",
+			upgradeRequest(t, key, "Sec-WebSocket-Key:"), nil, handshake{}, 400},
+		{"version 8 gets 426",
+			upgradeRequest(t, version, "Sec-WebSocket-Version: 8"), nil, handshake{}, 426},
+		{"a missing version gets 426",
+			upgradeRequest(t, version, ""), nil, handshake{}, 426},
+		{"version 013 is not 13: 426",
+			upgradeRequest(t, version, "Sec-WebSocket-Version: 013"), nil, handshake{}, 426},
+		{"two version headers get 400",
+			upgradeRequest(t, version, version+"\r\n"+version), nil, handshake{}, 400},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hs, err := checkHandshake(tt.req, tt.supported)
+			if tt.status != 0 {
+				assert.Equal(t, tt.status, statusOf(err), "error: %v", err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, hs)
+		})
+	}
+}
+
+func TestCheckHandshakeRefusesVersionsWithTheVersionItSpeaks(t *testing.T) {
+	_, err := checkHandshake(upgradeRequest(t, "Sec-WebSocket-Version: 13", "Sec-WebSocket-Version: 8"), nil)
+	var herr *httpError
+	require.ErrorAs(t, err, &herr)
+	assert.Equal(t, 426, herr.status)
+	assert.Equal(t, "13", herr.header.get("Sec-WebSocket-Version"))
+	assert.Equal(t, "websocket", herr.header.get("Upgrade"), "RFC 7231 section 6.5.15: 426 names the protocol")
+	assert.Equal(t, "Upgrade", herr.header.get("Connection"), "RFC 7230 section 6.7: Upgrade comes with Connection: Upgrade")
+}
+
+func TestSelectSubprotocol(t *testing.T) {
+	tests := []struct {
+		name      string
+		offered   []string
+		supported []string
+		want      string
+	}{
+		{"the first offered that is supported", []string{"chat", "superchat"}, []string{"superchat", "chat"}, "chat"},
+		{"skips offers the server does not speak", []string{"mqtt", "superchat"}, []string{"chat", "superchat"}, "superchat"},
+		{"none in common is none", []string{"mqtt"}, []string{"chat"}, ""},
+		{"nothing offered is none", nil, []string{"chat"}, ""},
+		{"nothing supported is none", []string{"chat"}, nil, ""},
+		{"names are compared exactly", []string{"Chat"}, []string{"chat"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, selectSubprotocol(tt.offered, tt.supported))
+		})
+	}
+}

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log"
+	"net"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// timeout bounds every wait in these tests; nothing here should come close.
+const timeout = 5 * time.Second
+
+// logLines collects what the server logs, so tests can wait for a line.
+type logLines struct {
+	mu      sync.Mutex
+	lines   []string      // one per log record
+	changed chan struct{} // closed and replaced on every new line
+	t       testing.TB
+}
+
+func newLogLines(t testing.TB) *logLines {
+	return &logLines{changed: make(chan struct{}), t: t}
+}
+
+func (l *logLines) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	// One Write is one log record, which may span lines (a hex dump).
+	l.lines = append(l.lines, strings.TrimSuffix(string(p), "\n"))
+	close(l.changed)
+	l.changed = make(chan struct{})
+	return len(p), nil
+}
+
+// waitFor returns the first log record containing substr, waiting for it
+// to appear; it fails the test after timeout.
+func (l *logLines) waitFor(substr string) string {
+	l.t.Helper()
+	deadline := time.After(timeout)
+	for {
+		l.mu.Lock()
+		for _, line := range l.lines {
+			if strings.Contains(line, substr) {
+				l.mu.Unlock()
+				return line
+			}
+		}
+		changed := l.changed
+		l.mu.Unlock()
+		select {
+		case <-changed:
+		case <-deadline:
+			l.t.Fatalf("no log line containing %q; got:\n%s", substr, l.String())
+			return ""
+		}
+	}
+}
+
+func (l *logLines) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Join(l.lines, "\n")
+}
+
+// testServer is the chapter's server running in-process on 127.0.0.1:0.
+type testServer struct {
+	addr   string
+	logs   *logLines
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// startServer starts serve on a fresh loopback port. The test's cleanup
+// stops it (if the test did not) and checks that no goroutine is left.
+func startServer(t *testing.T, cfg config) *testServer {
+	t.Helper()
+	before := runtime.NumGoroutine()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	logs := newLogLines(t)
+	cfg.log = log.New(logs, "", 0)
+	if cfg.grace == 0 {
+		cfg.grace = time.Second
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ts := &testServer{addr: ln.Addr().String(), logs: logs, cancel: cancel, done: make(chan error, 1)}
+	go func() { ts.done <- serve(ctx, ln, cfg) }()
+	t.Cleanup(func() {
+		ts.stop(t)
+		requireGoroutinesBack(t, before)
+	})
+	return ts
+}
+
+// stop cancels the server's context and waits for serve to return.
+func (ts *testServer) stop(t *testing.T) error {
+	t.Helper()
+	ts.cancel()
+	select {
+	case err, ok := <-ts.done:
+		if ok {
+			close(ts.done)
+		}
+		return err
+	case <-time.After(timeout):
+		t.Fatal("serve did not return after shutdown")
+		return nil
+	}
+}
+
+// requireGoroutinesBack waits until the number of goroutines is back to
+// what it was before the server started. Goroutine exit cannot be waited
+// on directly, so this polls, with a deadline.
+func requireGoroutinesBack(t *testing.T, before int) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		buf := make([]byte, 1<<20)
+		buf = buf[:runtime.Stack(buf, true)]
+		t.Fatalf("%d goroutines still running after shutdown (had %d before):\n%s", n, before, buf)
+	}
+}
+
+// dial connects to the test server; every read and write on the returned
+// connection has a deadline, so a test never hangs.
+func dial(t *testing.T, addr string) net.Conn {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", addr, timeout)
+	require.NoError(t, err)
+	require.NoError(t, conn.SetDeadline(time.Now().Add(timeout)))
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// readN reads exactly n bytes or returns what it got and the error.
+func readN(conn net.Conn, n int) ([]byte, error) {
+	buf := make([]byte, n)
+	got, err := io.ReadFull(conn, buf)
+	return buf[:got], err
+}

@@ -1,0 +1,270 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"testing/iotest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// control is a control frame as onControl saw it.
+type control struct {
+	opcode  byte
+	payload string
+}
+
+// wireConn is a net.Conn without a network: reads come from r, writes are
+// collected. The frame tests talk to a conn through it.
+type wireConn struct {
+	r       io.Reader
+	mu      sync.Mutex
+	written bytes.Buffer
+}
+
+func (w *wireConn) Read(p []byte) (int, error) { return w.r.Read(p) }
+func (w *wireConn) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.written.Write(p)
+}
+func (w *wireConn) sent() []byte {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return bytes.Clone(w.written.Bytes())
+}
+func (w *wireConn) Close() error                       { return nil }
+func (w *wireConn) LocalAddr() net.Addr                { return &net.TCPAddr{} }
+func (w *wireConn) RemoteAddr() net.Addr               { return &net.TCPAddr{} }
+func (w *wireConn) SetDeadline(t time.Time) error      { return nil }
+func (w *wireConn) SetReadDeadline(t time.Time) error  { return nil }
+func (w *wireConn) SetWriteDeadline(t time.Time) error { return nil }
+
+// testConn reads from r with the given message limit and records the
+// control frames it meets before handleControl answers them.
+func testConn(r io.Reader, limit int64) (*conn, *[]control) {
+	c, _, seen := testConnWire(r, limit)
+	return c, seen
+}
+
+func testConnWire(r io.Reader, limit int64) (*conn, *wireConn, *[]control) {
+	wire := &wireConn{r: r}
+	c := newConn(wire, bufio.NewReader(wire), limit)
+	var seen []control
+	c.onControl = func(h frameHeader, payload []byte) error {
+		seen = append(seen, control{h.opcode, string(payload)})
+		return c.handleControl(h, payload)
+	}
+	return c, wire, &seen
+}
+
+// message is what readMessage returned.
+type message struct {
+	opcode  byte
+	payload string
+}
+
+// readAll reads messages until an error and returns them with the error.
+func readAll(c *conn) ([]message, error) {
+	var msgs []message
+	for {
+		op, payload, err := c.readMessage()
+		if err != nil {
+			return msgs, err
+		}
+		msgs = append(msgs, message{op, string(payload)})
+	}
+}
+
+// Frames written out byte by byte. The masked ones use the RFC's key
+// 37 fa 21 3d; the notes in ../shared are not needed to check them: XOR
+// each payload byte with the key byte at its position mod 4.
+const (
+	maskedHello    = "81 85 37 fa 21 3d 7f 9f 4d 51 58"          // RFC 5.7
+	maskedPingHelo = "89 85 37 fa 21 3d 7f 9f 4d 51 58"          // ping "Hello"
+	maskedPong     = "8a 85 37 fa 21 3d 7f 9f 4d 51 58"          // RFC 5.7, pong "Hello"
+	kosmeFirst     = "01 83 37 fa 21 3d f9 40 c0"                // text, FIN=0: ce ba e1
+	kosmeLast      = "80 88 37 fa 21 3d 8a 43 ee be f9 46 ef 88" // continuation, FIN=1: bd b9 cf 83 ce bc ce b5
+	close1000Bye   = "88 85 37 fa 21 3d 34 12 43 44 52"          // close 1000 "bye"
+)
+
+// kosme is κόσμε as Autobahn writes it: its ό is U+1F79 (e1 bd b9), not
+// the U+03CC a keyboard types.
+const kosme = "\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5"
+
+func TestReadMessage(t *testing.T) {
+	tests := []struct {
+		name     string
+		wire     []byte
+		want     []message
+		controls []control
+		err      error
+	}{
+		{"the RFC's masked Hello is a text message", unhex(t, maskedHello), []message{{opText, "Hello"}}, nil, io.EOF},
+		{"a character split across fragments is valid text", unhex(t, kosmeFirst+kosmeLast), []message{{opText, kosme}}, nil, io.EOF},
+		{"a ping between fragments goes to onControl and the message still arrives", unhex(t, kosmeFirst+maskedPingHelo+kosmeLast), []message{{opText, kosme}}, []control{{opPing, "Hello"}}, io.EOF},
+		{"an unsolicited pong is passed on too", unhex(t, maskedPong+maskedHello), []message{{opText, "Hello"}}, []control{{opPong, "Hello"}}, io.EOF},
+		{"a binary message is not checked as UTF-8", clientFrame(0x82, []byte{0xff, 0xfe, 0xed, 0xa0}), []message{{opBinary, "\xff\xfe\xed\xa0"}}, nil, io.EOF},
+		{"an empty text message is a message", clientFrame(0x81, nil), []message{{opText, ""}}, nil, io.EOF},
+		{"empty fragments are fine", concat(clientFrame(0x01, nil), clientFrame(0x00, []byte("ab")), clientFrame(0x80, nil)), []message{{opText, "ab"}}, nil, io.EOF},
+		{"messages back to back are read one at a time", concat(unhex(t, maskedHello), clientFrame(0x82, bytes.Repeat([]byte{7}, 256)), unhex(t, maskedHello)), []message{{opText, "Hello"}, {opBinary, strings.Repeat("\x07", 256)}, {opText, "Hello"}}, nil, io.EOF},
+		{"a 64 KiB binary message takes the 64-bit length", clientFrame(0x82, bytes.Repeat([]byte("0123456789abcdef"), 4096)), []message{{opBinary, strings.Repeat("0123456789abcdef", 4096)}}, nil, io.EOF},
+		{"a close frame between fragments ends reading", unhex(t, kosmeFirst+close1000Bye), nil, []control{{opClose, "\x03\xe8bye"}}, &peerClosed{code: 1000, reason: "bye"}},
+		{"a close frame without a body reports 1005", clientFrame(0x88, nil), nil, []control{{opClose, ""}}, &peerClosed{code: 1005}},
+		{"a continuation with no message started is refused", clientFrame(0x80, []byte("lo")), nil, nil, errUnexpectedContinuation},
+		{"a text frame inside a fragmented message is refused", concat(clientFrame(0x01, []byte("Hel")), clientFrame(0x81, []byte("lo"))), nil, nil, errExpectedContinuation},
+		{"a binary frame inside a fragmented message is refused", concat(clientFrame(0x02, []byte("Hel")), clientFrame(0x02, []byte("lo"))), nil, nil, errExpectedContinuation},
+		{"Autobahn 6.3.1 (an encoded surrogate) is invalid UTF-8", clientFrame(0x81, unhex(t, "ce ba e1 bd b9 cf 83 ce bc ce b5 ed a0 80 65 64 69 74 65 64")), nil, nil, errInvalidUTF8},
+		{"an overlong encoding is invalid UTF-8", clientFrame(0x81, []byte{0xc0, 0xaf}), nil, nil, errInvalidUTF8},
+		{"a code point above U+10FFFF is invalid UTF-8", clientFrame(0x81, []byte{0xf4, 0x90, 0x80, 0x80}), nil, nil, errInvalidUTF8},
+		{"text that ends in the middle of a character is invalid", clientFrame(0x81, []byte{'a', 0xce}), nil, nil, errInvalidUTF8},
+		{"a fragmented text that ends mid-character is invalid", concat(clientFrame(0x01, []byte{'a'}), clientFrame(0x80, []byte{0xe2, 0x82})), nil, nil, errInvalidUTF8},
+		{"a first fragment ending in ed a0 fails before the rest arrives", clientFrame(0x01, unhex(t, "ce ba e1 bd b9 cf 83 ce bc ce b5 ed a0")), nil, nil, errInvalidUTF8},
+		{"an unmasked frame is refused", unhex(t, "81 05 48 65 6c 6c 6f"), nil, nil, errUnmasked},
+		{"a header rule broken inside a fragmented message ends it", concat(clientFrame(0x01, []byte("Hel")), clientFrame(0x09, []byte("ping"))), nil, nil, errFragmentedControl},
+		{"the stream ending inside a payload is not a clean end", unhex(t, maskedHello)[:8], nil, nil, io.ErrUnexpectedEOF},
+		{"the stream ending between fragments is not a clean end", unhex(t, kosmeFirst), nil, nil, io.ErrUnexpectedEOF},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, seen := testConn(bytes.NewReader(tt.wire), 1<<20)
+			msgs, err := readAll(c)
+			assert.Equal(t, tt.want, msgs)
+			assert.Equal(t, tt.controls, *seen)
+			assert.Equal(t, tt.err, err)
+		})
+	}
+}
+
+func concat(frames ...[]byte) []byte { return bytes.Join(frames, nil) }
+
+func TestReadMessageHandlesAnySplitOfTheStream(t *testing.T) {
+	// A whole conversation: fragmented text with a ping inside, 300 bytes
+	// of binary (16-bit length), the RFC's Hello, then a close.
+	wire := concat(unhex(t, kosmeFirst), unhex(t, maskedPingHelo), unhex(t, kosmeLast),
+		clientFrame(0x82, bytes.Repeat([]byte{0xab}, 300)), unhex(t, maskedHello), unhex(t, close1000Bye))
+	want := []message{{opText, kosme}, {opBinary, strings.Repeat("\xab", 300)}, {opText, "Hello"}}
+
+	c, _ := testConn(iotest.OneByteReader(bytes.NewReader(wire)), 1<<20)
+	msgs, err := readAll(c)
+	assert.Equal(t, want, msgs, "one byte per read")
+	assert.Equal(t, &peerClosed{code: 1000, reason: "bye"}, err)
+
+	for i := 1; i < len(wire); i++ {
+		r := io.MultiReader(bytes.NewReader(wire[:i]), bytes.NewReader(wire[i:]))
+		c, _ := testConn(r, 1<<20)
+		msgs, err := readAll(c)
+		if !assert.Equal(t, want, msgs, "split after byte %d", i) {
+			return
+		}
+		assert.Equal(t, &peerClosed{code: 1000, reason: "bye"}, err)
+	}
+}
+
+// headerOnly is a peer that sent a header and nothing more; reading past
+// it fails the test, so a test can tell "refused from the header" apart
+// from "read the payload and then refused".
+type headerOnly struct {
+	t    *testing.T
+	wire []byte
+}
+
+func (h *headerOnly) Read(p []byte) (int, error) {
+	if len(h.wire) == 0 {
+		h.t.Error("the server read past the header of a frame it should refuse from the header alone")
+		return 0, io.EOF
+	}
+	n := copy(p, h.wire)
+	h.wire = h.wire[n:]
+	return n, nil
+}
+
+func TestReadMessageRefusesTooBigFromTheAnnouncedLength(t *testing.T) {
+	tests := []struct {
+		name  string
+		wire  string
+		limit int64
+	}{
+		{"2^62 bytes announced against a 16 MiB limit", "82 ff 40 00 00 00 00 00 00 00 37 fa 21 3d", 16 << 20},
+		{"2^63-1 bytes announced, the largest legal length", "82 ff 7f ff ff ff ff ff ff ff 37 fa 21 3d", 16 << 20},
+		{"one byte over a 125-byte limit", "81 fe 00 7e 37 fa 21 3d", 125},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _ := testConn(&headerOnly{t: t, wire: unhex(t, tt.wire)}, tt.limit)
+			_, _, err := c.readMessage()
+			assert.Equal(t, errMessageTooBig, err)
+			assert.Zero(t, cap(c.msg), "nothing was allocated for it")
+		})
+	}
+
+	t.Run("fragments that add up to more than the limit", func(t *testing.T) {
+		wire := concat(clientFrame(0x02, make([]byte, 6)), clientFrame(0x00, make([]byte, 6)))
+		c, _ := testConn(bytes.NewReader(wire), 10)
+		_, _, err := c.readMessage()
+		assert.Equal(t, errMessageTooBig, err)
+	})
+	t.Run("a message of exactly the limit is accepted", func(t *testing.T) {
+		c, _ := testConn(bytes.NewReader(clientFrame(0x82, make([]byte, 1000))), 1000)
+		_, payload, err := c.readMessage()
+		require.NoError(t, err)
+		assert.Len(t, payload, 1000)
+	})
+}
+
+func TestReadMessageReusesItsBuffer(t *testing.T) {
+	var wire []byte
+	for range 100 {
+		wire = append(wire, unhex(t, maskedHello)...)
+	}
+	c, _ := testConn(bytes.NewReader(wire), 1<<20)
+	_, _, err := c.readMessage() // the first message allocates the buffer
+	require.NoError(t, err)
+	allocs := testing.AllocsPerRun(50, func() {
+		if _, _, err := c.readMessage(); err != nil {
+			t.Fatal(err)
+		}
+	})
+	assert.Zero(t, allocs, "reading a small message allocates nothing in steady state")
+}
+
+func BenchmarkReadMessage(b *testing.B) {
+	for _, size := range []int{16, 64 << 10} {
+		b.Run(fmt.Sprint(size), func(b *testing.B) {
+			frame := clientFrame(0x82, bytes.Repeat([]byte{'x'}, size))
+			r := &repeatReader{frame: frame}
+			c, _ := testConn(r, 1<<20)
+			b.SetBytes(int64(size))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, _, err := c.readMessage(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// repeatReader sends the same frame forever.
+type repeatReader struct {
+	frame []byte
+	off   int
+}
+
+func (r *repeatReader) Read(p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		c := copy(p[n:], r.frame[r.off:])
+		n += c
+		r.off = (r.off + c) % len(r.frame)
+	}
+	return n, nil
+}

@@ -1,0 +1,309 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"time"
+)
+
+// config is everything the server needs to know; main fills it from flags,
+// tests fill it by hand.
+type config struct {
+	addr  string        // where run listens
+	grace time.Duration // how long open connections may finish after shutdown starts
+	log   *log.Logger
+
+	handshakeTimeout time.Duration // the whole request must arrive within this
+	maxHeaderBytes   int           // request line and headers, CRLFs included
+	protocols        []string      // subprotocols the server speaks, in no particular order
+	maxMessageSize   int64         // largest message accepted; larger gets 1009
+	trace            bool          // log every frame, header fields above its bytes
+}
+
+// run listens on cfg.addr and serves until ctx is cancelled.
+func run(ctx context.Context, cfg config) error {
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
+	}
+	cfg.log.Printf("listening on %s (Ctrl-C to stop)", ln.Addr())
+	return serve(ctx, ln, cfg)
+}
+
+// server keeps track of the open connections so that shutdown can wait for
+// them, and close them when they take too long.
+type server struct {
+	cfg     config
+	wg      sync.WaitGroup // one per connection goroutine
+	mu      sync.Mutex
+	conns   map[net.Conn]*conn // the WebSocket conn once upgraded, nil before
+	served  int
+	closing bool // shutdown has begun: new WebSocket conns get 1001 at once
+}
+
+// serve accepts connections on ln until ctx is cancelled, then shuts down
+// gracefully: stop accepting, give open connections cfg.grace to finish,
+// close the rest, and return once every connection goroutine has ended.
+func serve(ctx context.Context, ln net.Listener, cfg config) error {
+	s := &server{cfg: cfg, conns: make(map[net.Conn]*conn)}
+
+	// Accept blocks; closing the listener is what wakes it up.
+	stopWatching := context.AfterFunc(ctx, func() { ln.Close() })
+	defer stopWatching()
+
+	var acceptErr error
+	backoff := 5 * time.Millisecond
+	for {
+		conn, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				break // shutdown: the listener was closed on purpose
+			}
+			if errors.Is(err, net.ErrClosed) {
+				acceptErr = err
+				break
+			}
+			// Out of file descriptors and the like: wait, then try again,
+			// instead of spinning or giving up on every client.
+			cfg.log.Printf("accept: %v; retrying in %s", err, backoff)
+			time.Sleep(backoff)
+			backoff = min(2*backoff, time.Second)
+			continue
+		}
+		backoff = 5 * time.Millisecond
+		s.add(conn)
+		go s.handle(conn)
+	}
+	ln.Close()
+	s.shutdown()
+	return acceptErr
+}
+
+// add registers conn before its goroutine starts, so shutdown cannot miss it.
+func (s *server) add(conn net.Conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.conns[conn] = nil
+	s.served++
+	s.wg.Add(1)
+}
+
+func (s *server) remove(conn net.Conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.conns, conn)
+}
+
+// handle runs in its own goroutine, one per connection. Go's runtime parks
+// the goroutine while it waits for bytes (the netpoller), so a blocking
+// Read here costs no thread: this is what the seeds' select() loop was for.
+func (s *server) handle(conn net.Conn) {
+	defer s.wg.Done()
+	defer s.remove(conn)
+	defer conn.Close()
+	peer := conn.RemoteAddr()
+
+	// A client that connects and then says nothing must not hold a
+	// goroutine and a socket forever.
+	conn.SetReadDeadline(time.Now().Add(s.cfg.handshakeTimeout))
+	br := bufio.NewReaderSize(conn, 4096)
+	req, err := readRequest(br, s.cfg.maxHeaderBytes)
+	if err != nil {
+		s.refuse(conn, err)
+		return
+	}
+	s.logRequest(peer, req)
+	if err := checkUpgrade(req); err != nil {
+		s.refuse(conn, err)
+		return
+	}
+	hs, err := checkHandshake(req, s.cfg.protocols)
+	if err != nil {
+		s.refuse(conn, err)
+		return
+	}
+	conn.SetWriteDeadline(time.Now().Add(s.cfg.handshakeTimeout))
+	if err := writeHandshake(conn, hs); err != nil {
+		s.cfg.log.Printf("%s: writing the 101 response: %v", peer, err)
+		return
+	}
+	s.cfg.log.Printf("%s < 101 Switching Protocols, Sec-WebSocket-Accept: %s", peer, hs.accept)
+	if hs.protocol != "" {
+		s.cfg.log.Printf("%s < Sec-WebSocket-Protocol: %s", peer, hs.protocol)
+	}
+
+	// The connection is open. A WebSocket connection may be quiet for
+	// hours, so the handshake's deadline goes.
+	conn.SetDeadline(time.Time{})
+	s.echo(conn, br)
+}
+
+// echo is the WebSocket part of the server: every text or binary message
+// comes back as the same type, until the closing handshake or an error.
+func (s *server) echo(netConn net.Conn, br *bufio.Reader) {
+	peer := netConn.RemoteAddr()
+	c := newConn(netConn, br, s.cfg.maxMessageSize)
+	if s.cfg.trace {
+		c.trace = logWriter{s.cfg.log, peer.String() + " "}
+	}
+	s.upgraded(netConn, c)
+	for {
+		opcode, msg, err := c.readMessage()
+		if err != nil {
+			s.end(c, err)
+			return
+		}
+		err = c.writeMessage(opcode, msg)
+		if errors.Is(err, errCloseSent) {
+			continue // shutting down: read on until the client's close frame
+		}
+		if err != nil {
+			s.cfg.log.Printf("%s: writing: %v", peer, err)
+			return
+		}
+	}
+}
+
+// end finishes a connection after readMessage returned err.
+func (s *server) end(c *conn, err error) {
+	peer := c.netConn.RemoteAddr()
+	var closed *peerClosed
+	var perr *protocolError
+	switch {
+	case errors.As(err, &closed):
+		// Both close frames have been sent: the server closes TCP first, so
+		// the TIME_WAIT state stays on its side (section 7.1.1).
+		s.cfg.log.Printf("%s: closing handshake done (client sent %d%s)", peer, closed.code, quoted(closed.reason))
+	case errors.As(err, &perr):
+		s.cfg.log.Printf("%s: protocol error: %v; closing", peer, perr)
+		c.fail(perr)
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		s.cfg.log.Printf("%s: connection dropped without a closing handshake", peer)
+	default:
+		s.cfg.log.Printf("%s: reading: %v", peer, err)
+	}
+}
+
+func quoted(reason string) string {
+	if reason == "" {
+		return ""
+	}
+	return fmt.Sprintf(" %q", reason)
+}
+
+// upgraded records the WebSocket conn of netConn, so that shutdown can send
+// it a close frame. One that arrives after shutdown began gets it at once.
+func (s *server) upgraded(netConn net.Conn, c *conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.conns[netConn] = c
+	if s.closing {
+		go c.writeClose(closeGoingAway, "server shutting down")
+	}
+}
+
+// logWriter sends each write to the log as one record, with a prefix.
+type logWriter struct {
+	log    *log.Logger
+	prefix string
+}
+
+func (w logWriter) Write(p []byte) (int, error) {
+	w.log.Print(w.prefix + strings.TrimSuffix(string(p), "\n"))
+	return len(p), nil
+}
+
+// logRequest shows the request as it arrived, so you can see what a
+// browser really sends.
+func (s *server) logRequest(peer net.Addr, req *request) {
+	s.cfg.log.Printf("%s > %s %s %s", peer, req.method, req.target, req.proto)
+	for _, f := range req.header {
+		s.cfg.log.Printf("%s > %s: %s", peer, f.name, f.value)
+	}
+}
+
+// refuse ends a connection whose request failed: an httpError is answered
+// with its status, anything else (timeout, EOF) is only logged.
+func (s *server) refuse(conn net.Conn, err error) {
+	peer := conn.RemoteAddr()
+	var herr *httpError
+	switch {
+	case errors.As(err, &herr):
+		s.cfg.log.Printf("%s < %s", peer, herr)
+		conn.SetWriteDeadline(time.Now().Add(time.Second))
+		if err := writeError(conn, herr); err != nil {
+			s.cfg.log.Printf("%s: writing the response: %v", peer, err)
+			return
+		}
+		lingerClose(conn)
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		s.cfg.log.Printf("%s: no complete request within %s; closing", peer, s.cfg.handshakeTimeout)
+	case errors.Is(err, io.EOF):
+		s.cfg.log.Printf("%s: closed without sending a request", peer)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		s.cfg.log.Printf("%s: closed in the middle of its request", peer)
+	default:
+		s.cfg.log.Printf("%s: reading the request: %v", peer, err)
+	}
+}
+
+// lingerClose closes conn so that the response just written reaches the
+// client. Closing a socket that still has unread bytes from the client
+// (a header flood, say) makes the kernel send RST, and the client may lose
+// our response. So: send FIN, read and discard for a bounded time, close.
+func lingerClose(conn net.Conn) {
+	if tcp, ok := conn.(*net.TCPConn); ok {
+		tcp.CloseWrite()
+	}
+	conn.SetReadDeadline(time.Now().Add(time.Second))
+	io.Copy(io.Discard, io.LimitReader(conn, 1<<20))
+}
+
+// shutdown sends close code 1001 to every WebSocket client, waits up to
+// cfg.grace for the open connections to finish, then closes whatever is
+// still open and waits for those goroutines too.
+func (s *server) shutdown() {
+	s.mu.Lock()
+	s.closing = true
+	open := len(s.conns)
+	// Tell every WebSocket client: close code 1001, going away. Each
+	// conn's reader goroutine then waits for the client's close frame.
+	for _, c := range s.conns {
+		if c != nil {
+			go c.writeClose(closeGoingAway, "server shutting down")
+		}
+	}
+	s.mu.Unlock()
+	s.cfg.log.Printf("shutting down: %d connection(s) open, waiting up to %s", open, s.cfg.grace)
+
+	done := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(done)
+	}()
+	timer := time.NewTimer(s.cfg.grace)
+	defer timer.Stop()
+	select {
+	case <-done:
+	case <-timer.C:
+		s.mu.Lock()
+		s.cfg.log.Printf("grace period over: closing %d connection(s)", len(s.conns))
+		for conn := range s.conns {
+			conn.Close()
+		}
+		s.mu.Unlock()
+		<-done
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cfg.log.Printf("stopped: served %d connection(s)", s.served)
+}

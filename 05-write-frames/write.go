@@ -1,0 +1,95 @@
+//go:build !exercise
+
+package main
+
+import (
+	"encoding/binary"
+	"errors"
+	"unicode/utf8"
+)
+
+// appendFrameHeader appends the header of a server frame to dst (RFC 6455
+// section 5.2): FIN and the opcode, then the payload length in the shortest
+// form that holds it (7 bits up to 125, 126 and 16 bits up to 65535, 127 and
+// 64 bits beyond). A server never masks (section 5.1), so there is no MASK
+// bit and no key; RSV bits stay 0 (no extension was negotiated).
+func appendFrameHeader(dst []byte, fin bool, opcode byte, length int) []byte {
+	first := opcode
+	if fin {
+		first |= 0x80
+	}
+	switch {
+	case length <= 125:
+		return append(dst, first, byte(length))
+	case length <= 0xffff:
+		return binary.BigEndian.AppendUint16(append(dst, first, 126), uint16(length))
+	default:
+		return binary.BigEndian.AppendUint64(append(dst, first, 127), uint64(length))
+	}
+}
+
+// validCloseCode reports whether code may appear in a close frame received
+// from the peer (RFC 6455 section 7.4, and the IANA registry for 1012-1014).
+func validCloseCode(code int) bool {
+	switch {
+	case code >= 1000 && code <= 1003:
+		return true // normal, going away, protocol error, unsupported data
+	case code >= 1007 && code <= 1014:
+		return true // 1004 is reserved; 1005 and 1006 are never sent
+	case code >= 3000 && code <= 4999:
+		return true // registered for libraries, and private use
+	}
+	return false
+}
+
+// parseClosePayload reads the body of a close frame (section 5.5.1): empty,
+// or a 2-byte big-endian code followed by a UTF-8 reason. An empty body is
+// reported as closeNoStatus (1005), the code that stands for "none".
+func parseClosePayload(payload []byte) (code int, reason string, err error) {
+	switch {
+	case len(payload) == 0:
+		return closeNoStatus, "", nil
+	case len(payload) == 1:
+		return 0, "", errBadClosePayload
+	}
+	code = int(binary.BigEndian.Uint16(payload))
+	if !validCloseCode(code) {
+		return 0, "", errBadCloseCode
+	}
+	if !utf8.Valid(payload[2:]) {
+		return 0, "", errInvalidCloseReason
+	}
+	return code, string(payload[2:]), nil
+}
+
+// handleControl answers the control frames readMessage meets.
+//
+// A ping gets a pong with the same payload (section 5.5.2); once our close
+// frame is out, pings go unanswered, which section 5.5.2 allows. A pong is
+// ignored: it may be unsolicited (section 5.5.3). A close frame is checked,
+// then answered with a close frame carrying its code (1000 if it had none),
+// unless ours already went out and this is the reply to it. Either way the
+// closing handshake is complete and readMessage ends with *peerClosed.
+func (c *conn) handleControl(h frameHeader, payload []byte) error {
+	switch h.opcode {
+	case opPing:
+		if err := c.writeMessage(opPong, payload); err != nil && !errors.Is(err, errCloseSent) {
+			return err
+		}
+		return nil
+	case opPong:
+		return nil
+	}
+	code, reason, err := parseClosePayload(payload)
+	if err != nil {
+		return err
+	}
+	reply := code
+	if code == closeNoStatus {
+		reply = closeNormal
+	}
+	if err := c.writeClose(reply, ""); err != nil && !errors.Is(err, errCloseSent) {
+		return err
+	}
+	return &peerClosed{code: code, reason: reason}
+}
