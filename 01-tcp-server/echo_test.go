@@ -12,10 +12,11 @@ import (
 // scriptedConn plays a client: each Read returns the next chunk, then
 // io.EOF (or readErr); everything written is collected.
 type scriptedConn struct {
-	chunks   [][]byte
-	readErr  error
-	written  bytes.Buffer
-	writeErr error
+	chunks     [][]byte
+	readErr    error
+	eofWithEnd bool // return the last chunk together with io.EOF, as Read may
+	written    bytes.Buffer
+	writeErr   error
 }
 
 func (c *scriptedConn) Read(p []byte) (int, error) {
@@ -29,6 +30,9 @@ func (c *scriptedConn) Read(p []byte) (int, error) {
 	c.chunks[0] = c.chunks[0][n:]
 	if len(c.chunks[0]) == 0 {
 		c.chunks = c.chunks[1:]
+	}
+	if len(c.chunks) == 0 && c.eofWithEnd {
+		return n, io.EOF
 	}
 	return n, nil
 }
@@ -64,6 +68,16 @@ func TestEchoWritesBackEveryChunkUntilEOF(t *testing.T) {
 			assert.Equal(t, int64(len(tt.want)), n)
 		})
 	}
+}
+
+func TestEchoWritesBytesThatArriveTogetherWithEOF(t *testing.T) {
+	// io.Reader allows a Read to return n > 0 and io.EOF at once; those n
+	// bytes are data like any other.
+	c := &scriptedConn{chunks: [][]byte{[]byte("first, "), []byte("last")}, eofWithEnd: true}
+	n, err := echo(c)
+	assert.NoError(t, err)
+	assert.Equal(t, "first, last", c.written.String())
+	assert.Equal(t, int64(11), n)
 }
 
 func TestEchoReturnsReadAndWriteErrors(t *testing.T) {

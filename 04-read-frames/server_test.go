@@ -200,6 +200,7 @@ func TestServerAnswersEachKindOfRequest(t *testing.T) {
 	}{
 		{"the RFC's request gets 101 and the RFC's accept value", rfcRequest, 101, map[string]string{"Sec-WebSocket-Accept": "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", "Sec-WebSocket-Protocol": "chat", "Upgrade": "websocket", "Connection": "Upgrade"}},
 		{"Firefox's request gets 101 without a subprotocol", firefoxRequest, 101, map[string]string{"Sec-WebSocket-Accept": "HSmrc0sMlYUkAGmm5OPpG2HaGWk=", "Sec-WebSocket-Protocol": ""}},
+		{"a key padded with spaces and tabs, as the last header, gets the RFC's accept value (seeds 000 and 002)", strings.Replace(strings.Replace(rfcRequest, "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", "", 1), "\r\n\r\n", "\r\nSec-WebSocket-Key: \t dGhlIHNhbXBsZSBub25jZQ== \t\r\n\r\n", 1), 101, map[string]string{"Sec-WebSocket-Accept": "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="}},
 		{"a missing key gets 400, not a silent close (seed 000)", strings.Replace(rfcRequest, "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", "", 1), 400, nil},
 		{"a 10-byte key gets 400", strings.Replace(rfcRequest, "dGhlIHNhbXBsZSBub25jZQ==", "dGhlIHNhbXBsZQ==", 1), 400, nil},
 		{"version 8 gets 426 naming version 13", strings.Replace(rfcRequest, "Version: 13", "Version: 8", 1), 426, map[string]string{"Sec-WebSocket-Version": "13", "Upgrade": "websocket", "Connection": "Upgrade"}},
