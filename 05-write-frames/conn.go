@@ -176,7 +176,7 @@ func (c *conn) nextHeader() (frameHeader, error) {
 // its limits: this is where memory is spent.
 func (c *conn) readPayload(h frameHeader, dst []byte) ([]byte, error) {
 	start := len(dst)
-	dst = grow(dst, int(h.length))
+	dst = grow(dst, int(h.length), c.maxMessageSize)
 	if _, err := io.ReadFull(c.br, dst[start:]); err != nil {
 		return dst[:start], noEOF(err)
 	}
@@ -185,10 +185,17 @@ func (c *conn) readPayload(h frameHeader, dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// grow extends b by n bytes, reallocating only when its capacity is short.
-func grow(b []byte, n int) []byte {
+// grow extends b by n bytes. When it must reallocate, it at least doubles
+// the capacity, so a message that arrives in many small fragments is copied
+// a few times, not once per fragment (which would be quadratic, like
+// building a string one character at a time); but never past limit.
+func grow(b []byte, n int, limit int64) []byte {
 	if cap(b)-len(b) < n {
-		nb := make([]byte, len(b), len(b)+n)
+		size := max(2*cap(b), len(b)+n)
+		if int64(size) > limit {
+			size = max(len(b)+n, int(limit))
+		}
+		nb := make([]byte, len(b), size)
 		copy(nb, b)
 		b = nb
 	}
