@@ -379,15 +379,11 @@ func TestServerKeepsAnOpenConnectionPastTheHandshakeTimeout(t *testing.T) {
 	cfg := testConfig()
 	cfg.handshakeTimeout = 50 * time.Millisecond
 	ts := startServer(t, cfg)
-	conn := dial(t, ts.addr)
-	_, err := io.WriteString(conn, rfcRequest)
-	require.NoError(t, err)
-	_, err = readN(conn, len(rfcResponse))
-	require.NoError(t, err)
+	conn := openWebSocket(t, ts.addr, nil)
 	// Nothing can be waited on here: the test is that nothing happens. So
 	// let four handshake timeouts pass, then check the connection is alive.
 	time.Sleep(4 * cfg.handshakeTimeout)
-	_, err = conn.Write(unhex(t, maskedHello))
+	_, err := conn.Write(unhex(t, maskedHello))
 	require.NoError(t, err)
 	assert.Equal(t, message{opText, "Hello"}, readFrame(t, conn))
 	assert.NotContains(t, ts.logs.String(), "no complete request within")
