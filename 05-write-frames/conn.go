@@ -135,10 +135,11 @@ type conn struct {
 	// ends readMessage with that error. newConn sets it to handleControl.
 	onControl func(h frameHeader, payload []byte) error
 
-	wmu       sync.Mutex // held while a frame is written
-	wbuf      []byte     // header and small payload, written in one call
-	wbufs     [2][]byte  // header and large payload, for one writev
-	closeSent bool       // our close frame is out: no more data frames
+	wmu       sync.Mutex  // held while a frame is written
+	wbuf      []byte      // header and small payload, written in one call
+	wbufs     [2][]byte   // header and large payload, for one writev
+	bufs      net.Buffers // wbufs as WriteTo wants it; kept here so it is not allocated per write
+	closeSent bool        // our close frame is out: no more data frames
 }
 
 // smallWrite is the largest frame copied into one buffer and written with a
@@ -253,8 +254,8 @@ func (c *conn) writeFrame(opcode byte, payload []byte) error {
 		return err
 	}
 	c.wbufs = [2][]byte{header, payload}
-	bufs := net.Buffers(c.wbufs[:])
-	_, err := bufs.WriteTo(c.netConn)
+	c.bufs = c.wbufs[:]
+	_, err := c.bufs.WriteTo(c.netConn)
 	return err
 }
 
