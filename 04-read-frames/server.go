@@ -174,6 +174,8 @@ func (s *server) readMessages(netConn net.Conn, br *bufio.Reader) {
 			s.cfg.log.Printf("%s: protocol error: %v; hanging up", peer, perr)
 		case errors.Is(err, io.EOF):
 			s.cfg.log.Printf("%s: closed the connection", peer)
+		case errors.Is(err, net.ErrClosed):
+			s.cfg.log.Printf("%s: closed by the server at shutdown", peer)
 		default:
 			s.cfg.log.Printf("%s: reading: %v", peer, err)
 		}

@@ -187,6 +187,8 @@ func (s *server) end(c *conn, err error) {
 		c.fail(perr)
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		s.cfg.log.Printf("%s: connection dropped without a closing handshake", peer)
+	case errors.Is(err, net.ErrClosed):
+		s.cfg.log.Printf("%s: closed by the server after the grace period", peer)
 	default:
 		s.cfg.log.Printf("%s: reading: %v", peer, err)
 	}

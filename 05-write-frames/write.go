@@ -64,12 +64,14 @@ func parseClosePayload(payload []byte) (code int, reason string, err error) {
 
 // handleControl answers the control frames readMessage meets.
 //
-// A ping gets a pong with the same payload (section 5.5.2); once our close
-// frame is out, pings go unanswered, which section 5.5.2 allows. A pong is
-// ignored: it may be unsolicited (section 5.5.3). A close frame is checked,
-// then answered with a close frame carrying its code (1000 if it had none),
-// unless ours already went out and this is the reply to it. Either way the
-// closing handshake is complete and readMessage ends with *peerClosed.
+// A ping gets a pong with the same payload (section 5.5.2). Once our close
+// frame is out, pings go unanswered: nothing more is sent after a close
+// frame here, and the peer, which must answer our close, is not waiting
+// for a pong. A pong is ignored: it may be unsolicited (section 5.5.3). A
+// close frame is checked, then answered with a close frame carrying its
+// code (1000 if it had none), unless ours already went out and this is the
+// reply to it. Either way the closing handshake is complete and readMessage
+// ends with *peerClosed.
 func (c *conn) handleControl(h frameHeader, payload []byte) error {
 	switch h.opcode {
 	case opPing:
