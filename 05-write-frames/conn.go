@@ -140,6 +140,11 @@ type conn struct {
 	wbufs     [2][]byte   // header and large payload, for one writev
 	bufs      net.Buffers // wbufs as WriteTo wants it; kept here so it is not allocated per write
 	closeSent bool        // our close frame is out: no more data frames
+
+	// midFrame is set between a frame's header and the end of its payload.
+	// A rule broken there leaves the rest of the frame unread, so what
+	// follows is not at a frame boundary and cannot be parsed.
+	midFrame bool
 }
 
 // smallWrite is the largest frame copied into one buffer and written with a
@@ -165,6 +170,7 @@ func (c *conn) nextHeader() (frameHeader, error) {
 	if err != nil {
 		return h, err
 	}
+	c.midFrame = true
 	if err := checkFrameHeader(h); err != nil {
 		c.traceFrame("client", h, nil, err)
 		return h, err
@@ -181,6 +187,7 @@ func (c *conn) readPayload(h frameHeader, dst []byte) ([]byte, error) {
 	if _, err := io.ReadFull(c.br, dst[start:]); err != nil {
 		return dst[:start], noEOF(err)
 	}
+	c.midFrame = false
 	c.traceFrame("client", h, dst[start:], nil) // before unmasking: the bytes as they were on the wire
 	maskBytes(h.key, 0, dst[start:])
 	return dst, nil
@@ -271,13 +278,30 @@ func truncateUTF8(s string, n int) string {
 }
 
 // fail is how the server ends a connection whose peer broke a rule: send a
-// close frame with the rule's code (section 7.1.7), wait a bounded time for
-// the peer's close frame, then close TCP.
+// close frame with the rule's code (section 7.1.7), give the peer a bounded
+// time to answer, then close TCP. If the broken rule left the stream in the
+// middle of a frame, nothing more it sends can be parsed: the server shuts
+// its side and discards what arrives, processing none of it (section
+// 7.1.7). Otherwise it reads on for the peer's close frame.
 func (c *conn) fail(perr *protocolError) {
 	if c.writeClose(perr.code, perr.reason) == nil {
-		c.awaitClose()
+		if c.midFrame {
+			c.discardUntilEOF()
+		} else {
+			c.awaitClose()
+		}
 	}
 	c.netConn.Close()
+}
+
+// discardUntilEOF sends FIN after our close frame, then reads and drops
+// bytes until the peer closes too, or closeTimeout.
+func (c *conn) discardUntilEOF() {
+	if tcp, ok := c.netConn.(interface{ CloseWrite() error }); ok {
+		tcp.CloseWrite()
+	}
+	c.netConn.SetReadDeadline(time.Now().Add(closeTimeout))
+	io.Copy(io.Discard, c.br)
 }
 
 // awaitClose reads and drops whatever the peer still sends until its close

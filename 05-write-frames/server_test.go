@@ -202,6 +202,22 @@ func TestServerFailsWithTheCloseCodeOfTheBrokenRule(t *testing.T) {
 	assert.Equal(t, message{opText, "Hello"}, readFrame(t, conn))
 }
 
+func TestServerDoesNotParseWhatFollowsABrokenHeader(t *testing.T) {
+	cfg := testConfig()
+	cfg.trace = true
+	ts := startServer(t, cfg)
+	// An unmasked frame is refused from its header, so its payload "Hello"
+	// is never read; after it comes a ping, which must not be answered or
+	// even parsed (section 7.1.7): the stream is not at a frame boundary.
+	conn := openWebSocket(t, ts.addr, concat(unhex(t, "81 05 48 65 6c 6c 6f"), unhex(t, maskedPingHelo)))
+	close := readFrame(t, conn)
+	assert.Equal(t, opClose, close.opcode)
+	requireServerCloses(t, conn) // FIN right after the close frame
+	conn.Close()
+	require.NoError(t, ts.stop(t)) // waits for the connection's goroutine
+	assert.Equal(t, 1, strings.Count(ts.logs.String(), "client frame:"), "only the broken frame was read:\n%s", ts.logs.String())
+}
+
 func TestServerAnswersAnEmptyCloseWith1000(t *testing.T) {
 	ts := startServer(t, testConfig())
 	conn := openWebSocket(t, ts.addr, clientFrame(0x88, nil))

@@ -110,6 +110,7 @@ func TestHandleControl(t *testing.T) {
 		{"a close with a bad reason is not answered here (1007)", opClose, "03 e8 ff", false, "", errInvalidCloseReason},
 		{"after our close, a ping goes unanswered", opPing, "48 65 6c 6c 6f", true, "", nil},
 		{"after our close, the peer's close is the reply: no second close", opClose, "03 e9", true, "", &peerClosed{code: 1001}},
+		{"after our close, a reply with another code is still the reply (simultaneous close, P4)", opClose, "03 e8", true, "", &peerClosed{code: 1000}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
