@@ -50,7 +50,7 @@ func readAll(c *conn) ([]message, error) {
 }
 
 // Frames written out byte by byte. The masked ones use the RFC's key
-// 37 fa 21 3d; the notes in ../shared are not needed to check them: XOR
+// 37 fa 21 3d; to check one by hand, XOR
 // each payload byte with the key byte at its position mod 4.
 const (
 	maskedHello    = "81 85 37 fa 21 3d 7f 9f 4d 51 58"          // RFC 5.7
