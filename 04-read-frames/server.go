@@ -175,7 +175,7 @@ func (s *server) readMessages(netConn net.Conn, br *bufio.Reader) {
 		case errors.Is(err, io.EOF):
 			s.cfg.log.Printf("%s: closed the connection", peer)
 		case errors.Is(err, net.ErrClosed):
-			s.cfg.log.Printf("%s: closed by the server at shutdown", peer)
+			s.cfg.log.Printf("%s: closed by the server after the grace period", peer)
 		default:
 			s.cfg.log.Printf("%s: reading: %v", peer, err)
 		}
@@ -249,10 +249,12 @@ func (s *server) refuse(conn net.Conn, err error) {
 	}
 }
 
-// lingerClose closes conn so that the response just written reaches the
-// client. Closing a socket that still has unread bytes from the client
-// (a header flood, say) makes the kernel send RST, and the client may lose
-// our response. So: send FIN, read and discard for a bounded time, close.
+// lingerClose makes sure what was just written (an HTTP refusal, a close
+// frame) reaches the client before the connection closes. Closing a socket
+// that still has unread bytes from the client (a header flood, the rest of
+// a broken frame) makes the kernel send RST, and the client may lose our
+// last words. So: send FIN, read and discard for a bounded time; the
+// caller then closes.
 func lingerClose(conn net.Conn) {
 	if tcp, ok := conn.(*net.TCPConn); ok {
 		tcp.CloseWrite()

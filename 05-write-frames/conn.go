@@ -281,27 +281,17 @@ func truncateUTF8(s string, n int) string {
 // close frame with the rule's code (section 7.1.7), give the peer a bounded
 // time to answer, then close TCP. If the broken rule left the stream in the
 // middle of a frame, nothing more it sends can be parsed: the server shuts
-// its side and discards what arrives, processing none of it (section
-// 7.1.7). Otherwise it reads on for the peer's close frame.
+// its side and discards what arrives (lingerClose), processing none of it
+// (section 7.1.7). Otherwise it reads on for the peer's close frame.
 func (c *conn) fail(perr *protocolError) {
 	if c.writeClose(perr.code, perr.reason) == nil {
 		if c.midFrame {
-			c.discardUntilEOF()
+			lingerClose(c.netConn)
 		} else {
 			c.awaitClose()
 		}
 	}
 	c.netConn.Close()
-}
-
-// discardUntilEOF sends FIN after our close frame, then reads and drops
-// bytes until the peer closes too, or closeTimeout.
-func (c *conn) discardUntilEOF() {
-	if tcp, ok := c.netConn.(interface{ CloseWrite() error }); ok {
-		tcp.CloseWrite()
-	}
-	c.netConn.SetReadDeadline(time.Now().Add(closeTimeout))
-	io.Copy(io.Discard, c.br)
 }
 
 // awaitClose reads and drops whatever the peer still sends until its close

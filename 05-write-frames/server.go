@@ -257,10 +257,12 @@ func (s *server) refuse(conn net.Conn, err error) {
 	}
 }
 
-// lingerClose closes conn so that the response just written reaches the
-// client. Closing a socket that still has unread bytes from the client
-// (a header flood, say) makes the kernel send RST, and the client may lose
-// our response. So: send FIN, read and discard for a bounded time, close.
+// lingerClose makes sure what was just written (an HTTP refusal, a close
+// frame) reaches the client before the connection closes. Closing a socket
+// that still has unread bytes from the client (a header flood, the rest of
+// a broken frame) makes the kernel send RST, and the client may lose our
+// last words. So: send FIN, read and discard for a bounded time; the
+// caller then closes.
 func lingerClose(conn net.Conn) {
 	if tcp, ok := conn.(*net.TCPConn); ok {
 		tcp.CloseWrite()
