@@ -23,12 +23,26 @@ func main() {
 	flag.StringVar(&cfg.addr, "addr", "localhost:9001", "address to listen on (host:port)")
 	flag.DurationVar(&cfg.grace, "grace", 5*time.Second, "on shutdown, how long open connections may take to finish")
 	flag.Parse()
-	cfg.log = log.New(os.Stderr, "", log.Ltime)
+	logs := newLogQueue(os.Stderr, 1024)
+	cfg.log = log.New(logs, "", log.Ltime)
 
-	// Ctrl-C (SIGINT) or SIGTERM cancels ctx; run then shuts down gracefully.
+	// Go ends a program that writes to a closed stdout or stderr pipe with
+	// SIGPIPE (the reader of `go run ... | less` quit). A server must not
+	// die because its log reader went away: with SIGPIPE ignored, such a
+	// write only fails (EPIPE), and the log queue drops it.
+	signal.Ignore(syscall.SIGPIPE)
+
+	// Ctrl-C (SIGINT) or SIGTERM cancels ctx; run then shuts down
+	// gracefully. From then on the signals are back to their default
+	// action, so a second Ctrl-C ends the program at once.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, cfg); err != nil {
-		cfg.log.Fatal(err)
+	context.AfterFunc(ctx, stop)
+	err := run(ctx, cfg)
+	if err != nil {
+		cfg.log.Print(err)
+	}
+	logs.Close(time.Second)
+	if err != nil {
+		os.Exit(1)
 	}
 }

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 )
@@ -34,8 +36,10 @@ const (
 	closeProtocolError   = 1002
 	closeNoStatus        = 1005 // never sent: stands for a close frame without a code
 	closeInvalidPayload  = 1007
+	closePolicyViolation = 1008
 	closeMessageTooBig   = 1009
-	maxControlPayloadLen = 125 // section 5.5
+	closeTryAgainLater   = 1013 // registered with IANA after RFC 6455: the server is overloaded
+	maxControlPayloadLen = 125  // section 5.5
 	maxCloseReasonLen    = maxControlPayloadLen - 2
 )
 
@@ -69,8 +73,9 @@ type frameHeader struct {
 	size   int     // bytes the header took on the wire: 2 to 14
 }
 
-// protocolError is a rule the peer broke. code is the close code the rule
-// maps to (the design's bad-input table), reason says which rule.
+// protocolError is a reason to fail the connection: a rule the peer broke,
+// or a limit of this server. code is the close code it maps to (the table
+// in docs/05-write-frames.md), reason says which rule or limit.
 type protocolError struct {
 	code   int
 	reason string
@@ -95,7 +100,15 @@ var (
 	errBadClosePayload        = &protocolError{closeProtocolError, "close frame with a 1-byte body (section 5.5.1)"}
 	errBadCloseCode           = &protocolError{closeProtocolError, "close code that may not be sent (section 7.4)"}
 	errInvalidCloseReason     = &protocolError{closeInvalidPayload, "close reason is not valid UTF-8 (section 5.5.1)"}
+
+	// Not rules of RFC 6455 but limits of this server, closed the same way.
+	errServerBusy     = &protocolError{closeTryAgainLater, "the server's memory for messages is in use; try again later"}
+	errMessageTimeout = &protocolError{closePolicyViolation, "message not complete within the time the server allows"}
 )
+
+// errNoPong is how readMessage reports a peer that stayed silent after a
+// keepalive ping: it is gone, or too slow to keep.
+var errNoPong = errors.New("no answer to a keepalive ping")
 
 // errCloseSent is what a write returns once our close frame is out: after
 // it, no more data frames (section 5.5.1).
@@ -121,13 +134,25 @@ func (e *peerClosed) Error() string {
 // writer at a time and panics when it notices two, by which point the
 // stream may already be corrupt. One mutex is the simple answer, and the
 // pong and close replies the reader sends go through it too.
+//
+// A conn keeps its promises to the server's other clients: it takes memory
+// for a message as the bytes arrive, from the server's budget; every wait
+// has a deadline; and between messages, once quiet, it holds no buffer.
 type conn struct {
 	netConn        net.Conn
-	br             *bufio.Reader // holds any bytes that came with the handshake
+	br             *bufio.Reader // holds any bytes that came with the handshake; nil while idle
 	maxMessageSize int64         // 1009 past this, decided from announced lengths
 	trace          io.Writer     // with -trace, every frame is shown here; nil: off
 
+	// Limits set by the server; the zero value of each turns it off.
+	budget         *budget       // memory for message buffers, shared with every conn of the server
+	messageTimeout time.Duration // a frame, and a message, must arrive whole within this once started
+	writeTimeout   time.Duration // a frame must be written within this: a peer that does not read is dropped
+	pingAfter      time.Duration // ping a peer quiet for this long (keepalive)
+	pongWait       time.Duration // and drop it if nothing arrives within this after the ping
+
 	msg     []byte                     // the message being assembled; reused for the next one
+	held    int64                      // what msg's buffer took from the budget
 	control [maxControlPayloadLen]byte // a control frame's payload
 
 	// onControl is called for every control frame readMessage meets, with
@@ -135,29 +160,60 @@ type conn struct {
 	// ends readMessage with that error. newConn sets it to handleControl.
 	onControl func(h frameHeader, payload []byte) error
 
-	wmu       sync.Mutex  // held while a frame is written
-	wbuf      []byte      // header and small payload, written in one call
-	wbufs     [2][]byte   // header and large payload, for one writev
-	bufs      net.Buffers // wbufs as WriteTo wants it; kept here so it is not allocated per write
-	closeSent bool        // our close frame is out: no more data frames
+	// inMessage is set between the first and the last frame of a message.
+	// Between messages the conn waits without a deadline of its own
+	// (keepalive decides); inside one, messageTimeout runs.
+	inMessage bool
+	resume    resumeReader // what br reads from once an idle wait has ended
 
 	// midFrame is set between a frame's header and the end of its payload.
 	// A rule broken there leaves the rest of the frame unread, so what
 	// follows is not at a frame boundary and cannot be parsed.
 	midFrame bool
+
+	// closingBy is when the closing handshake must be over (Unix
+	// nanoseconds), set when our close frame goes out; 0 before. Every read
+	// deadline is capped by it.
+	closingBy atomic.Int64
+
+	wmu       sync.Mutex  // held while a frame is written
+	wbuf      []byte      // header and small payload, written in one call; nil while idle
+	wbufs     [2][]byte   // header and large payload, for one writev
+	bufs      net.Buffers // wbufs as WriteTo wants it; kept here so it is not allocated per write
+	closeSent bool        // our close frame is out: no more data frames
+	writeErr  error       // a write failed: the stream may end mid-frame, nothing more can be sent
 }
 
-// smallWrite is the largest frame copied into one buffer and written with a
-// single Write; larger payloads go out with writev, header and payload side
-// by side, without a copy.
-const smallWrite = 4096
+const (
+	// readBufferSize is the size of the buffered reader a conn reads
+	// frames through, and firstMessageBuffer the size of a message
+	// buffer's first allocation. Both belong to the connection itself and
+	// are not taken from the budget: the server caps how many connections
+	// there are (-max-conns).
+	readBufferSize     = 4 << 10
+	firstMessageBuffer = 4 << 10
+
+	// keepMessageBuffer is the largest message buffer kept from one
+	// message to the next; a larger one goes back (to the garbage
+	// collector and the budget) as soon as its message is done.
+	keepMessageBuffer = 64 << 10
+
+	// keepBuffersFor is how long a quiet connection keeps its buffers
+	// before giving them back: a busy connection's next message usually
+	// comes sooner, and reuses them.
+	keepBuffersFor = time.Second
+
+	// smallWrite is the largest frame copied into one buffer and written
+	// with a single Write; larger payloads go out with writev, header and
+	// payload side by side, without a copy.
+	smallWrite = 4 << 10
+)
 
 func newConn(netConn net.Conn, br *bufio.Reader, maxMessageSize int64) *conn {
 	c := &conn{
 		netConn:        netConn,
 		br:             br,
 		maxMessageSize: maxMessageSize,
-		wbuf:           make([]byte, 0, smallWrite),
 	}
 	c.onControl = c.handleControl
 	return c
@@ -165,10 +221,23 @@ func newConn(netConn net.Conn, br *bufio.Reader, maxMessageSize int64) *conn {
 
 // nextHeader reads the next frame header and checks it against the rules
 // of section 5. A header that breaks one is shown by -trace with the rule.
+//
+// Between messages it first waits for the peer to send anything at all
+// (awaitFrame); from the first byte on, the frame, and the message it
+// starts, must arrive within messageTimeout.
 func (c *conn) nextHeader() (frameHeader, error) {
+	if !c.inMessage {
+		if cap(c.msg) > keepMessageBuffer {
+			c.releaseMessageBuffer() // a large message is done: give its memory back
+		}
+		if err := c.awaitFrame(); err != nil {
+			return frameHeader{}, err
+		}
+		c.setReadDeadline(c.messageTimeout)
+	}
 	h, err := readFrameHeader(c.br)
 	if err != nil {
-		return h, err
+		return h, c.readError(err)
 	}
 	c.midFrame = true
 	if err := checkFrameHeader(h); err != nil {
@@ -178,36 +247,167 @@ func (c *conn) nextHeader() (frameHeader, error) {
 	return h, nil
 }
 
-// readPayload reads the payload of the frame h into dst[len(dst):], unmasks
-// it and returns dst grown by it. The caller has checked h.length against
-// its limits: this is where memory is spent.
+// readPayload reads the payload of the frame h onto dst, unmasks it and
+// returns dst grown by it. The caller has checked h.length against its
+// limits. Memory is taken as the bytes arrive, never from the announced
+// length: a 14-byte header can announce 16 MiB and then send nothing.
 func (c *conn) readPayload(h frameHeader, dst []byte) ([]byte, error) {
 	start := len(dst)
-	dst = grow(dst, int(h.length), c.maxMessageSize)
-	if _, err := io.ReadFull(c.br, dst[start:]); err != nil {
-		return dst[:start], noEOF(err)
+	for remaining := h.length; remaining > 0; {
+		if len(dst) == cap(dst) {
+			var err error
+			if dst, err = c.grow(dst); err != nil {
+				return dst[:start], err
+			}
+		}
+		n := int(min(remaining, uint64(cap(dst)-len(dst))))
+		got, err := io.ReadFull(c.br, dst[len(dst):len(dst)+n])
+		dst = dst[:len(dst)+got]
+		remaining -= uint64(got)
+		if err != nil {
+			return dst[:start], c.readError(noEOF(err))
+		}
 	}
 	c.midFrame = false
+	if !isControl(h.opcode) {
+		c.inMessage = !h.fin
+	}
 	c.traceFrame("client", h, dst[start:], nil) // before unmasking: the bytes as they were on the wire
 	maskBytes(h.key, 0, dst[start:])
 	return dst, nil
 }
 
-// grow extends b by n bytes. When it must reallocate, it at least doubles
-// the capacity, so a message that arrives in many small fragments is copied
-// a few times, not once per fragment (which would be quadratic, like
-// building a string one character at a time); but never past limit.
-func grow(b []byte, n int, limit int64) []byte {
-	if cap(b)-len(b) < n {
-		size := max(2*cap(b), len(b)+n)
-		if int64(size) > limit {
-			size = max(len(b)+n, int(limit))
-		}
-		nb := make([]byte, len(b), size)
-		copy(nb, b)
-		b = nb
+// grow returns b, which is full, in a buffer with room for more: twice the
+// capacity, at least firstMessageBuffer, never more than the message limit.
+// Doubling means a message in many small fragments is copied a few times,
+// not once per fragment, and the buffer is never more than twice what has
+// arrived. What the larger buffer costs is taken from the server's budget
+// first; when the budget has no room, the message cannot be held
+// (errServerBusy, close code 1013).
+func (c *conn) grow(b []byte) ([]byte, error) {
+	size := int64(min(max(2*cap(b), firstMessageBuffer), int(c.maxMessageSize)))
+	if size <= int64(cap(b)) {
+		return b, errMessageTooBig
 	}
-	return b[:len(b)+n]
+	cost := max(size-firstMessageBuffer, 0)
+	if !c.budget.take(cost - c.held) {
+		return b, errServerBusy
+	}
+	c.held = cost
+	nb := make([]byte, len(b), size)
+	copy(nb, b)
+	return nb, nil
+}
+
+// releaseMessageBuffer drops the message buffer and gives what it took
+// back to the budget.
+func (c *conn) releaseMessageBuffer() {
+	c.msg = nil
+	c.budget.give(c.held)
+	c.held = 0
+}
+
+// release gives back every buffer the conn holds: the message buffer, the
+// reader's and the writer's. A quiet connection costs only its goroutine
+// and a few hundred bytes of bookkeeping.
+func (c *conn) release() {
+	c.releaseMessageBuffer()
+	c.br = nil
+	c.wmu.Lock()
+	c.wbuf = nil
+	c.wmu.Unlock()
+}
+
+// awaitFrame waits, between messages, until the next frame starts.
+//
+// First it waits a moment (keepBuffersFor) with its buffers at hand. Then
+// it gives them back and waits holding none: a one-byte read into the conn
+// itself, after which a new reader takes that byte first (resumeReader).
+// After pingAfter of silence it sends a ping (section 5.5.2): a peer that
+// is there answers with a pong, or sends anything else. If nothing at all
+// arrives within pongWait of the ping, the peer is gone (a laptop closed,
+// a cable pulled: no FIN ever comes) and it returns errNoPong.
+func (c *conn) awaitFrame() error {
+	if c.br != nil {
+		if c.br.Buffered() > 0 {
+			return nil
+		}
+		c.setReadDeadline(keepBuffersFor)
+		_, err := c.br.Peek(1)
+		if !errors.Is(err, os.ErrDeadlineExceeded) || c.closingBy.Load() != 0 {
+			return err
+		}
+		c.release()
+	}
+	wait, pinged := c.pingAfter, false
+	for {
+		c.setReadDeadline(wait)
+		n, err := c.netConn.Read(c.resume.first[:])
+		switch {
+		case n == 1:
+			c.resume = resumeReader{first: c.resume.first, pending: true, conn: c.netConn}
+			c.br = bufio.NewReaderSize(&c.resume, readBufferSize)
+			return nil
+		case err == nil:
+			continue
+		case !errors.Is(err, os.ErrDeadlineExceeded) || c.closingBy.Load() != 0:
+			return err
+		case pinged:
+			return errNoPong
+		}
+		if err := c.writeMessage(opPing, nil); err != nil {
+			return err
+		}
+		wait, pinged = c.pongWait, true
+	}
+}
+
+// resumeReader gives the byte an idle wait read, then reads from conn.
+type resumeReader struct {
+	first   [1]byte
+	pending bool
+	conn    net.Conn
+}
+
+func (r *resumeReader) Read(p []byte) (int, error) {
+	if r.pending && len(p) > 0 {
+		p[0] = r.first[0]
+		r.pending = false
+		return 1, nil
+	}
+	return r.conn.Read(p)
+}
+
+// setReadDeadline sets the read deadline wait from now (none for 0), or to
+// the end of the closing handshake if that comes sooner. A writeClose in
+// another goroutine may move closingBy at any moment: reading it again
+// after the deadline is set catches that, so the sooner one always wins.
+func (c *conn) setReadDeadline(wait time.Duration) {
+	for {
+		by := c.closingBy.Load()
+		var t time.Time
+		if wait > 0 {
+			t = time.Now().Add(wait)
+		}
+		if by != 0 && (t.IsZero() || by < t.UnixNano()) {
+			t = time.Unix(0, by)
+		}
+		c.netConn.SetReadDeadline(t)
+		if c.closingBy.Load() == by {
+			return
+		}
+	}
+}
+
+// readError turns a read deadline that passed inside a frame or message
+// into errMessageTimeout: the peer is too slow, or stalls on purpose. Where
+// the stream stands is then unknown, so nothing more is parsed (midFrame).
+func (c *conn) readError(err error) error {
+	if errors.Is(err, os.ErrDeadlineExceeded) && c.closingBy.Load() == 0 {
+		c.midFrame = true
+		return errMessageTimeout
+	}
+	return err
 }
 
 // noEOF turns io.EOF inside a frame into io.ErrUnexpectedEOF: the peer
@@ -220,12 +420,17 @@ func noEOF(err error) error {
 }
 
 // writeMessage sends a whole message as one frame: opText or opBinary, or
-// a ping or pong (payload at most 125 bytes).
+// a ping or pong (payload at most 125 bytes). It must be written within
+// writeTimeout: a peer that does not read is not allowed to hold the
+// server's goroutine, buffer and socket.
 func (c *conn) writeMessage(opcode byte, payload []byte) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	if c.closeSent {
 		return errCloseSent
+	}
+	if c.writeTimeout > 0 {
+		c.netConn.SetWriteDeadline(time.Now().Add(c.writeTimeout))
 	}
 	return c.writeFrame(opcode, payload)
 }
@@ -233,7 +438,8 @@ func (c *conn) writeMessage(opcode byte, payload []byte) error {
 // writeClose starts or answers the closing handshake: it sends a close
 // frame with code and reason, once. code closeNoStatus sends an empty body
 // (1005 itself may never be on the wire, section 7.4.1). The reason is cut
-// to fit a control frame, at a character boundary.
+// to fit a control frame, at a character boundary. From then on the peer
+// has closeTimeout to answer: reads stop waiting at that point.
 func (c *conn) writeClose(code int, reason string) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
@@ -241,28 +447,41 @@ func (c *conn) writeClose(code int, reason string) error {
 		return errCloseSent
 	}
 	c.closeSent = true
+	by := time.Now().Add(closeTimeout)
+	c.closingBy.Store(by.UnixNano())
+	c.netConn.SetReadDeadline(by)
 	var body []byte
 	if code != closeNoStatus {
 		body = binary.BigEndian.AppendUint16(make([]byte, 0, maxControlPayloadLen), uint16(code))
 		body = append(body, truncateUTF8(reason, maxCloseReasonLen)...)
 	}
-	c.netConn.SetWriteDeadline(time.Now().Add(closeTimeout))
+	c.netConn.SetWriteDeadline(by)
 	return c.writeFrame(opClose, body)
 }
 
 // writeFrame writes one unmasked frame with FIN set. The caller holds wmu.
+// After a failed write nothing more is sent: the peer may have part of a
+// frame, and any byte after it would be read as the rest of that frame.
 func (c *conn) writeFrame(opcode byte, payload []byte) error {
+	if c.writeErr != nil {
+		return c.writeErr
+	}
+	if c.wbuf == nil {
+		c.wbuf = make([]byte, 0, smallWrite)
+	}
 	header := appendFrameHeader(c.wbuf[:0], true, opcode, len(payload))
 	if c.trace != nil {
 		c.traceFrame("server", frameHeader{fin: true, opcode: opcode, length: uint64(len(payload)), size: len(header)}, payload, nil)
 	}
+	var err error
 	if len(header)+len(payload) <= cap(c.wbuf) {
-		_, err := c.netConn.Write(append(header, payload...))
-		return err
+		_, err = c.netConn.Write(append(header, payload...))
+	} else {
+		c.wbufs = [2][]byte{header, payload}
+		c.bufs = c.wbufs[:]
+		_, err = c.bufs.WriteTo(c.netConn)
 	}
-	c.wbufs = [2][]byte{header, payload}
-	c.bufs = c.wbufs[:]
-	_, err := c.bufs.WriteTo(c.netConn)
+	c.writeErr = err
 	return err
 }
 
@@ -277,31 +496,34 @@ func truncateUTF8(s string, n int) string {
 	return s[:n]
 }
 
-// fail is how the server ends a connection whose peer broke a rule: send a
-// close frame with the rule's code (section 7.1.7), give the peer a bounded
-// time to answer, then close TCP. If the broken rule left the stream in the
-// middle of a frame, nothing more it sends can be parsed: the server shuts
-// its side and discards what arrives (lingerClose), processing none of it
-// (section 7.1.7). Otherwise it reads on for the peer's close frame.
+// fail is how the server ends a connection whose peer broke a rule (or hit
+// a limit): send a close frame with the rule's code (section 7.1.7), give
+// the peer a bounded time to answer, then close TCP. If the broken rule
+// left the stream in the middle of a frame, nothing more it sends can be
+// parsed: the server shuts its side and discards what arrives
+// (lingerClose), processing none of it (section 7.1.7). Otherwise it reads
+// on for the peer's close frame; if what comes instead breaks a rule too,
+// or never ends, it lingers the same way, so that the peer still gets our
+// close frame rather than a reset.
 func (c *conn) fail(perr *protocolError) {
 	if c.writeClose(perr.code, perr.reason) == nil {
-		if c.midFrame {
+		if c.midFrame || !c.awaitClose() {
 			lingerClose(c.netConn)
-		} else {
-			c.awaitClose()
 		}
 	}
 	c.netConn.Close()
 }
 
 // awaitClose reads and drops whatever the peer still sends until its close
-// frame, an error, or closeTimeout (section 7.1.2). Used after our own
-// close frame went out first.
-func (c *conn) awaitClose() {
-	c.netConn.SetReadDeadline(time.Now().Add(closeTimeout))
+// frame, an error, or the end of closeTimeout (section 7.1.2), and reports
+// whether the peer closed cleanly. Used after our own close frame went out
+// first, which set that deadline.
+func (c *conn) awaitClose() bool {
 	for {
-		if _, _, err := c.readMessage(); err != nil {
-			return
+		_, _, err := c.readMessage()
+		if err != nil {
+			var closed *peerClosed
+			return errors.As(err, &closed) || errors.Is(err, io.EOF)
 		}
 	}
 }

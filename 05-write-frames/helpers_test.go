@@ -85,7 +85,9 @@ func startServer(t *testing.T, cfg config) *testServer {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	logs := newLogLines(t)
-	cfg.log = log.New(logs, "", 0)
+	if cfg.log == nil {
+		cfg.log = log.New(logs, "", 0)
+	}
 	if cfg.grace == 0 {
 		cfg.grace = time.Second
 	}

@@ -28,16 +28,39 @@ func main() {
 	flag.IntVar(&cfg.maxHeaderBytes, "max-header-bytes", 8<<10, "largest request head (request line and headers) accepted; larger gets 431")
 	protocols := flag.String("protocols", "chat,superchat", "comma-separated subprotocols the server speaks")
 	flag.Int64Var(&cfg.maxMessageSize, "max-message-size", 16<<20, "largest message accepted, in bytes; a larger one gets close code 1009")
-	flag.BoolVar(&cfg.trace, "trace", false, "log every frame, both ways: its header fields above its annotated bytes")
+	flag.BoolVar(&cfg.trace, "trace", false, "log every request header, and every frame both ways: its header fields above its annotated bytes")
+	flag.IntVar(&cfg.maxConns, "max-conns", 10000, "connections open at once; past it a new one gets 503 (0: no limit)")
+	memory := flag.Int64("message-memory", 256, "MiB of message buffers for all connections together; a message that needs more gets close code 1013 (0: no limit)")
+	flag.DurationVar(&cfg.messageTimeout, "message-timeout", time.Minute, "how long a message may take to arrive once it has started (0: forever)")
+	flag.DurationVar(&cfg.writeTimeout, "write-timeout", 10*time.Second, "how long a frame may take to write; a client that does not read is dropped (0: forever)")
+	flag.DurationVar(&cfg.pingAfter, "ping-after", 30*time.Second, "keepalive: ping a connection quiet for this long (0: never)")
+	flag.DurationVar(&cfg.pongWait, "pong-wait", 15*time.Second, "keepalive: drop a connection that sends nothing this long after a ping (0: never)")
 	flag.Parse()
 	cfg.protocols = splitList(*protocols)
-	cfg.log = log.New(os.Stderr, "", log.Ltime)
+	if *memory > 0 {
+		cfg.budget = newBudget(*memory << 20)
+	}
+	logs := newLogQueue(os.Stderr, 1024)
+	cfg.log = log.New(logs, "", log.Ltime)
 
-	// Ctrl-C (SIGINT) or SIGTERM cancels ctx; run then shuts down gracefully.
+	// Go ends a program that writes to a closed stdout or stderr pipe with
+	// SIGPIPE (the reader of `go run ... | less` quit). A server must not
+	// die because its log reader went away: with SIGPIPE ignored, such a
+	// write only fails (EPIPE), and the log queue drops it.
+	signal.Ignore(syscall.SIGPIPE)
+
+	// Ctrl-C (SIGINT) or SIGTERM cancels ctx; run then shuts down
+	// gracefully. From then on the signals are back to their default
+	// action, so a second Ctrl-C ends the program at once.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, cfg); err != nil {
-		cfg.log.Fatal(err)
+	context.AfterFunc(ctx, stop)
+	err := run(ctx, cfg)
+	if err != nil {
+		cfg.log.Print(err)
+	}
+	logs.Close(time.Second)
+	if err != nil {
+		os.Exit(1)
 	}
 }
 

@@ -25,7 +25,16 @@ type config struct {
 	maxHeaderBytes   int           // request line and headers, CRLFs included
 	protocols        []string      // subprotocols the server speaks, in no particular order
 	maxMessageSize   int64         // largest message accepted; larger gets 1009
-	trace            bool          // log every frame, header fields above its bytes
+	trace            bool          // log every request header, and every frame with its bytes
+
+	// What the server owes its other clients (docs/05-write-frames.md,
+	// "What a server owes its other clients"). Zero turns a limit off.
+	maxConns       int           // connections open at once; past it, 503
+	budget         *budget       // memory for message buffers, all connections together
+	messageTimeout time.Duration // a message must arrive whole within this once started
+	writeTimeout   time.Duration // a frame must be written within this
+	pingAfter      time.Duration // keepalive: ping a connection quiet for this long
+	pongWait       time.Duration // and drop it if nothing comes within this after the ping
 }
 
 // run listens on cfg.addr and serves until ctx is cancelled.
@@ -45,6 +54,7 @@ type server struct {
 	wg      sync.WaitGroup // one per connection goroutine
 	mu      sync.Mutex
 	conns   map[net.Conn]*conn // the WebSocket conn once upgraded, nil before
+	open    int                // connections that count against cfg.maxConns
 	served  int
 	closing bool // shutdown has begun: new WebSocket conns get 1001 at once
 }
@@ -79,7 +89,10 @@ func serve(ctx context.Context, ln net.Listener, cfg config) error {
 			continue
 		}
 		backoff = 5 * time.Millisecond
-		s.add(conn)
+		if !s.add(conn) {
+			go s.turnAway(conn)
+			continue
+		}
 		go s.handle(conn)
 	}
 	ln.Close()
@@ -87,19 +100,45 @@ func serve(ctx context.Context, ln net.Listener, cfg config) error {
 	return acceptErr
 }
 
-// add registers conn before its goroutine starts, so shutdown cannot miss it.
-func (s *server) add(conn net.Conn) {
+// add registers conn before its goroutine starts, so shutdown cannot miss
+// it, and reports whether there was room for it (cfg.maxConns). One past
+// the cap is registered too, for the moment turnAway needs.
+func (s *server) add(conn net.Conn) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.conns[conn] = nil
-	s.served++
 	s.wg.Add(1)
+	full := s.cfg.maxConns > 0 && s.open >= s.cfg.maxConns
+	s.conns[conn] = nil
+	if !full {
+		s.open++
+		s.served++
+	}
+	return !full
 }
 
-func (s *server) remove(conn net.Conn) {
+// turnAway answers a connection past the cap with 503 and closes it, at
+// once, without reading its request: the server's slots, memory and file
+// descriptors stay with the clients it already has. Retry-After tells a
+// polite client when to come back (RFC 7231 section 7.1.3).
+func (s *server) turnAway(conn net.Conn) {
+	defer s.wg.Done()
+	defer s.remove(conn, false)
+	defer conn.Close()
+	s.cfg.log.Printf("%s: turned away: %d connections open, the most this server takes (-max-conns)", conn.RemoteAddr(), s.cfg.maxConns)
+	conn.SetWriteDeadline(time.Now().Add(time.Second))
+	if writeError(conn, refusal(503, "too many connections; try again later", "Retry-After", "5")) == nil {
+		lingerClose(conn)
+	}
+}
+
+// remove forgets conn; counted says whether it held one of the open slots.
+func (s *server) remove(conn net.Conn, counted bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.conns, conn)
+	if counted {
+		s.open--
+	}
 }
 
 // handle runs in its own goroutine, one per connection. Go's runtime parks
@@ -107,7 +146,7 @@ func (s *server) remove(conn net.Conn) {
 // Read here costs no thread: this is what the seeds' select() loop was for.
 func (s *server) handle(conn net.Conn) {
 	defer s.wg.Done()
-	defer s.remove(conn)
+	defer s.remove(conn, true)
 	defer conn.Close()
 	peer := conn.RemoteAddr()
 
@@ -151,9 +190,13 @@ func (s *server) handle(conn net.Conn) {
 func (s *server) echo(netConn net.Conn, br *bufio.Reader) {
 	peer := netConn.RemoteAddr()
 	c := newConn(netConn, br, s.cfg.maxMessageSize)
+	c.budget = s.cfg.budget
+	c.messageTimeout, c.writeTimeout = s.cfg.messageTimeout, s.cfg.writeTimeout
+	c.pingAfter, c.pongWait = s.cfg.pingAfter, s.cfg.pongWait
 	if s.cfg.trace {
 		c.trace = logWriter{s.cfg.log, peer.String() + " "}
 	}
+	defer c.releaseMessageBuffer() // its share of the budget goes back
 	s.upgraded(netConn, c)
 	for {
 		opcode, msg, err := c.readMessage()
@@ -164,6 +207,10 @@ func (s *server) echo(netConn net.Conn, br *bufio.Reader) {
 		err = c.writeMessage(opcode, msg)
 		if errors.Is(err, errCloseSent) {
 			continue // shutting down: read on until the client's close frame
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			s.cfg.log.Printf("%s: not reading: a write took longer than %s; dropping", peer, s.cfg.writeTimeout)
+			return
 		}
 		if err != nil {
 			s.cfg.log.Printf("%s: writing: %v", peer, err)
@@ -182,9 +229,16 @@ func (s *server) end(c *conn, err error) {
 		// Both close frames have been sent: the server closes TCP first, so
 		// the TIME_WAIT state stays on its side (section 7.1.1).
 		s.cfg.log.Printf("%s: closing handshake done (client sent %d%s)", peer, closed.code, quoted(closed.reason))
+	case errors.Is(err, errServerBusy), errors.Is(err, errMessageTimeout):
+		s.cfg.log.Printf("%s: %v; closing", peer, err)
+		c.fail(err.(*protocolError))
 	case errors.As(err, &perr):
 		s.cfg.log.Printf("%s: protocol error: %v; closing", peer, perr)
 		c.fail(perr)
+	case errors.Is(err, errNoPong):
+		s.cfg.log.Printf("%s: no answer to a ping within %s; dropping", peer, s.cfg.pongWait)
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		s.cfg.log.Printf("%s: no close frame within %s of ours; closing", peer, closeTimeout)
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		s.cfg.log.Printf("%s: connection dropped without a closing handshake", peer)
 	case errors.Is(err, net.ErrClosed):
@@ -223,10 +277,15 @@ func (w logWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// logRequest shows the request as it arrived, so you can see what a
-// browser really sends.
+// logRequest shows the request line; with -trace, every header as it
+// arrived, so you can see what a browser really sends. Not by default: a
+// client chooses its headers, up to -max-header-bytes of them, and each
+// would cost the log several times its size.
 func (s *server) logRequest(peer net.Addr, req *request) {
 	s.cfg.log.Printf("%s > %s %s %s", peer, req.method, req.target, req.proto)
+	if !s.cfg.trace {
+		return
+	}
 	for _, f := range req.header {
 		s.cfg.log.Printf("%s > %s: %s", peer, f.name, f.value)
 	}
@@ -286,7 +345,7 @@ func (s *server) shutdown() {
 		}
 	}
 	s.mu.Unlock()
-	s.cfg.log.Printf("shutting down: %d connection(s) open, waiting up to %s", open, s.cfg.grace)
+	s.cfg.log.Printf("shutting down: %d connection(s) open, waiting up to %s (Ctrl-C again to quit now)", open, s.cfg.grace)
 
 	done := make(chan struct{})
 	go func() {
