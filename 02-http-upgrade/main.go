@@ -23,6 +23,8 @@ func main() {
 	flag.DurationVar(&cfg.grace, "grace", 5*time.Second, "on shutdown, how long open connections may take to finish")
 	flag.DurationVar(&cfg.handshakeTimeout, "handshake-timeout", 10*time.Second, "how long a client may take to send its whole request")
 	flag.IntVar(&cfg.maxHeaderBytes, "max-header-bytes", 8<<10, "largest request head (request line and headers) accepted; larger gets 431")
+	flag.BoolVar(&cfg.trace, "trace", false, "log every request header, not only the request line")
+	flag.IntVar(&cfg.maxConns, "max-conns", 10000, "connections open at once; past it a new one gets 503 (0: no limit)")
 	flag.Parse()
 	logs := newLogQueue(os.Stderr, 1024)
 	cfg.log = log.New(logs, "", log.Ltime)

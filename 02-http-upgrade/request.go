@@ -106,8 +106,36 @@ func parseRequestLine(line string) (*request, error) {
 	if major != 1 {
 		return nil, refusal(505, "this server speaks HTTP/1.1")
 	}
+	// RFC 7230 section 5.3: a GET names its target in origin-form ("/chat",
+	// "/chat?x=1") or, as sent to a proxy, in absolute-form
+	// ("http://host/chat"). The other two forms are other methods':
+	// authority-form ("host:443") is CONNECT's, asterisk-form ("*") is
+	// OPTIONS'. Checked after the version: the forms are HTTP/1.1's.
+	if !strings.HasPrefix(target, "/") && !isAbsoluteForm(target) {
+		return nil, refusal(400, "the request target must be a path such as /chat "+
+			"or an absolute URL such as http://host/chat (host:port is only for CONNECT, * only for OPTIONS)")
+	}
 	return &request{method: method, target: target, proto: proto, major: major, minor: minor}, nil
 }
+
+// isAbsoluteForm reports whether target starts like an absolute URI with
+// an authority: scheme "://" host (RFC 3986 section 3.1: a scheme is a letter
+// followed by letters, digits, "+", "-" and "."). An empty host is refused
+// too (RFC 7230 section 2.7.1).
+func isAbsoluteForm(target string) bool {
+	scheme, rest, found := strings.Cut(target, "://")
+	if !found || scheme == "" || !isAlpha(scheme[0]) {
+		return false
+	}
+	for i := 1; i < len(scheme); i++ {
+		if c := scheme[i]; !isAlpha(c) && !isDigit(c) && c != '+' && c != '-' && c != '.' {
+			return false
+		}
+	}
+	return rest != "" && strings.IndexByte("/?#", rest[0]) < 0
+}
+
+func isAlpha(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
 
 // parseHeaderLine splits "Name: value" at its first colon (RFC 7230
 // section 3.2). The value may itself contain ": " and may have no space
@@ -165,6 +193,22 @@ func checkUpgrade(req *request) error {
 	}
 	if !req.header.hasToken("Connection", "upgrade") {
 		return refusal(400, "Upgrade: websocket needs Connection: Upgrade")
+	}
+	// No body (RFC 7230 section 3.3.3 says how one is announced). After the
+	// 101 the bytes that follow the head are WebSocket frames, so a body
+	// would be read as frames; and a proxy in front that forwards it as a
+	// body no longer agrees with us on where the request ends: request
+	// smuggling. Every refusal above closes the connection, body and all,
+	// so this check only has to come before a yes; coming last, it lets the
+	// more telling answers (405, 426) go first.
+	if req.header.count("Transfer-Encoding") > 0 {
+		return refusal(400, "a WebSocket handshake has no body: send no Transfer-Encoding")
+	}
+	switch cl := req.header.values("Content-Length"); {
+	case len(cl) > 1:
+		return refusal(400, "more than one Content-Length header")
+	case len(cl) == 1 && cl[0] != "0":
+		return refusal(400, "a WebSocket handshake has no body: Content-Length must be 0 or absent")
 	}
 	return nil
 }

@@ -31,6 +31,12 @@ func readRequest(br *bufio.Reader, limit int) (*request, error) {
 // spaces; the method is a token (isToken); the target has no control
 // characters or spaces; the version is HTTP/d.d. Malformed: refusal(400, ...).
 // A major version other than 1: refusal(505, ...).
+//
+// The target (RFC 7230 section 5.3) must be in origin-form, a path such as
+// "/chat?x=1", or in absolute-form, "scheme://host..." (a scheme is a
+// letter, then letters, digits, "+", "-" or "."; RFC 3986 section 3.1).
+// Authority-form ("host:443", CONNECT's) and asterisk-form ("*", OPTIONS')
+// get refusal(400, ...), and so does anything else ("chat").
 func parseRequestLine(line string) (*request, error) {
 	return nil, errExercise
 }
@@ -55,10 +61,14 @@ func parseHeaderLine(line string) (name, value string, err error) {
 // docs/02-http-upgrade.md): method GET else 405 with Allow: GET; HTTP/1.1 or
 // later else 400; exactly one Host else 400; Upgrade contains the token
 // websocket else 426 with Upgrade: websocket and Connection: Upgrade;
-// Connection contains the token upgrade else 400.
+// Connection contains the token upgrade else 400; last, no body (RFC 7230
+// section 3.3.3): any Transfer-Encoding, more than one Content-Length, or a
+// Content-Length other than "0" else 400. Why a body is dangerous here:
+// "The decision" in docs/02-http-upgrade.md.
 //
 // Hint: req.header.hasToken splits list-valued fields for you. Firefox sends
-// "Connection: keep-alive, Upgrade".
+// "Connection: keep-alive, Upgrade". req.header.values and count see every
+// line of a repeated field.
 func checkUpgrade(req *request) error {
 	return errExercise
 }

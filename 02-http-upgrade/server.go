@@ -21,6 +21,8 @@ type config struct {
 
 	handshakeTimeout time.Duration // the whole request must arrive within this
 	maxHeaderBytes   int           // request line and headers, CRLFs included
+	maxConns         int           // connections open at once; past it, 503 (0: no limit)
+	trace            bool          // log every request header
 }
 
 // run listens on cfg.addr and serves until ctx is cancelled.
@@ -40,6 +42,7 @@ type server struct {
 	wg     sync.WaitGroup // one per connection goroutine
 	mu     sync.Mutex
 	conns  map[net.Conn]struct{}
+	open   int // connections that count against cfg.maxConns
 	served int
 }
 
@@ -73,7 +76,10 @@ func serve(ctx context.Context, ln net.Listener, cfg config) error {
 			continue
 		}
 		backoff = 5 * time.Millisecond
-		s.add(conn)
+		if !s.add(conn) {
+			go s.turnAway(conn)
+			continue
+		}
 		go s.handle(conn)
 	}
 	ln.Close()
@@ -81,19 +87,45 @@ func serve(ctx context.Context, ln net.Listener, cfg config) error {
 	return acceptErr
 }
 
-// add registers conn before its goroutine starts, so shutdown cannot miss it.
-func (s *server) add(conn net.Conn) {
+// add registers conn before its goroutine starts, so shutdown cannot miss
+// it, and reports whether there was room for it (cfg.maxConns). One past
+// the cap is registered too, for the moment turnAway needs.
+func (s *server) add(conn net.Conn) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.conns[conn] = struct{}{}
-	s.served++
 	s.wg.Add(1)
+	full := s.cfg.maxConns > 0 && s.open >= s.cfg.maxConns
+	s.conns[conn] = struct{}{}
+	if !full {
+		s.open++
+		s.served++
+	}
+	return !full
 }
 
-func (s *server) remove(conn net.Conn) {
+// turnAway answers a connection past the cap with 503 and closes it, at
+// once, without reading its request: the server's slots, memory and file
+// descriptors stay with the clients it already has. Retry-After tells a
+// polite client when to come back (RFC 7231 section 7.1.3).
+func (s *server) turnAway(conn net.Conn) {
+	defer s.wg.Done()
+	defer s.remove(conn, false)
+	defer conn.Close()
+	s.cfg.log.Printf("%s: turned away: %d connections open, the most this server takes (-max-conns)", conn.RemoteAddr(), s.cfg.maxConns)
+	conn.SetWriteDeadline(time.Now().Add(time.Second))
+	if writeError(conn, refusal(503, "too many connections; try again later", "Retry-After", "5")) == nil {
+		lingerClose(conn)
+	}
+}
+
+// remove forgets conn; counted says whether it held one of the open slots.
+func (s *server) remove(conn net.Conn, counted bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.conns, conn)
+	if counted {
+		s.open--
+	}
 }
 
 // handle runs in its own goroutine, one per connection. Go's runtime parks
@@ -101,7 +133,7 @@ func (s *server) remove(conn net.Conn) {
 // Read here costs no thread: this is what the seeds' select() loop was for.
 func (s *server) handle(conn net.Conn) {
 	defer s.wg.Done()
-	defer s.remove(conn)
+	defer s.remove(conn, true)
 	defer conn.Close()
 	peer := conn.RemoteAddr()
 
@@ -109,6 +141,12 @@ func (s *server) handle(conn net.Conn) {
 	// goroutine and a socket forever.
 	conn.SetReadDeadline(time.Now().Add(s.cfg.handshakeTimeout))
 	br := bufio.NewReaderSize(conn, 4096)
+	// What cannot be the start of a request (a TLS handshake, binary junk)
+	// is refused on its first bytes, not after the whole timeout.
+	if err := checkFirstBytes(br); err != nil {
+		s.refuse(conn, err)
+		return
+	}
 	req, err := readRequest(br, s.cfg.maxHeaderBytes)
 	if err != nil {
 		s.refuse(conn, err)
@@ -123,10 +161,15 @@ func (s *server) handle(conn net.Conn) {
 		"but this server does not speak WebSocket yet: the handshake is chapter 03"))
 }
 
-// logRequest shows the request as it arrived, so you can see what a
-// browser really sends.
+// logRequest shows the request line; with -trace, every header as it
+// arrived, so you can see what a browser really sends. Not by default: a
+// client chooses its headers, up to -max-header-bytes of them, and each
+// would cost the log several times its size.
 func (s *server) logRequest(peer net.Addr, req *request) {
 	s.cfg.log.Printf("%s > %s %s %s", peer, req.method, req.target, req.proto)
+	if !s.cfg.trace {
+		return
+	}
 	for _, f := range req.header {
 		s.cfg.log.Printf("%s > %s: %s", peer, f.name, f.value)
 	}
@@ -177,7 +220,7 @@ func (s *server) shutdown() {
 	s.mu.Lock()
 	open := len(s.conns)
 	s.mu.Unlock()
-	s.cfg.log.Printf("shutting down: %d connection(s) open, waiting up to %s", open, s.cfg.grace)
+	s.cfg.log.Printf("shutting down: %d connection(s) open, waiting up to %s (Ctrl-C again to quit now)", open, s.cfg.grace)
 
 	done := make(chan struct{})
 	go func() {

@@ -71,7 +71,9 @@ func TestServerAnswersEachKindOfRequest(t *testing.T) {
 }
 
 func TestServerReadsARequestSentOneByteAtATime(t *testing.T) {
-	ts := startServer(t, testConfig())
+	cfg := testConfig()
+	cfg.trace = true
+	ts := startServer(t, cfg)
 	conn := dial(t, ts.addr)
 	for i := range len(rfcRequest) {
 		_, err := conn.Write([]byte{rfcRequest[i]})
@@ -79,8 +81,19 @@ func TestServerReadsARequestSentOneByteAtATime(t *testing.T) {
 	}
 	resp, _ := readResponse(t, conn)
 	assert.Equal(t, 501, resp.StatusCode)
-	// The parsed request is logged, so a learner sees what arrived.
+	// With -trace the parsed request is logged, so a learner sees what
+	// arrived.
 	ts.logs.waitFor("> Sec-WebSocket-Protocol: chat, superchat")
+}
+
+func TestServerLogsOnlyTheRequestLineWithoutTrace(t *testing.T) {
+	ts := startServer(t, testConfig())
+	resp, _ := roundTrip(t, ts.addr, rfcRequest)
+	require.Equal(t, 501, resp.StatusCode)
+	ts.logs.waitFor("> GET /chat HTTP/1.1")
+	// A client chooses its headers; logged in full by default, each would
+	// cost the log several times its size.
+	assert.NotContains(t, ts.logs.String(), "Sec-WebSocket-Key")
 }
 
 func TestServerAnswersAHeaderFloodWith431(t *testing.T) {

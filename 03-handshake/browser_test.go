@@ -26,7 +26,9 @@ import (
 // chose), sends "hello", and the server's log shows the masked frame.
 func TestBrowserOpensAWebSocketAndItsFirstFrameIsDumped(t *testing.T) {
 	chromium := findChromium(t)
-	ts := startServer(t, testConfig())
+	cfg := testConfig()
+	cfg.trace = true
+	ts := startServer(t, cfg)
 
 	page, reports := reportingPage(t, fmt.Sprintf(`
 		const ws = new WebSocket('ws://%s/', ['superchat']);

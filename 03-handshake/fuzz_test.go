@@ -4,13 +4,17 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 )
 
-// FuzzReadRequest feeds arbitrary bytes to the request reader. Whatever it
-// gets, it must not panic, must not read past the limit (plus one buffer),
-// and anything it accepts must obey the rules it claims to check.
+// FuzzReadRequest feeds arbitrary bytes to checkFirstBytes, then to the
+// request reader, then to checkUpgrade, in the server's order. Whatever
+// they get, they must not panic; checkFirstBytes must consume nothing and
+// never refuse what readRequest would accept; the reader must not read past
+// the limit (plus one buffer); and anything accepted must obey the rules
+// the code claims to check.
 func FuzzReadRequest(f *testing.F) {
 	for _, seed := range []string{
 		rfcRequest,
@@ -23,15 +27,35 @@ func FuzzReadRequest(f *testing.F) {
 		"POST / HTTP/1.0\r\n\r\n",
 		"GET / HTTP/1.1\r\nX: \x00\r\n\r\n",
 		"GET /" + strings.Repeat("a", 9000) + " HTTP/1.1\r\n\r\n",
+		strings.Replace(rfcRequest, "/chat", "http://server.example.com/chat", 1),
+		strings.Replace(rfcRequest, "/chat", "server.example.com:443", 1),
+		"OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n",
+		strings.Replace(rfcRequest, "\r\n\r\n", "\r\nContent-Length: 5\r\n\r\nhello", 1),
+		strings.Replace(rfcRequest, "\r\n\r\n", "\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", 1),
+		"\x16\x03\x01\x00\xc8\x01\x00\x00\xc4\x03\x03",
+		"G@T / HTTP/1.1\r\n\r\n",
 	} {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		const limit, bufSize = 1024, 256
 		counted := &countingReader{r: bytes.NewReader(data)}
-		req, err := readRequest(bufio.NewReaderSize(counted, bufSize), limit)
+		br := bufio.NewReaderSize(counted, bufSize)
+		first := checkFirstBytes(br)
+		if first != nil && statusOf(first) != 400 && !errors.Is(first, io.EOF) {
+			t.Fatalf("checkFirstBytes: %v", first)
+		}
+		if br.Buffered() != counted.n {
+			t.Fatalf("checkFirstBytes consumed %d of the %d bytes it read", counted.n-br.Buffered(), counted.n)
+		}
+		// Go on as if it had said nothing: what it refuses, readRequest
+		// must refuse too.
+		req, err := readRequest(br, limit)
 		if counted.n > limit+bufSize {
 			t.Fatalf("read %d bytes with a limit of %d", counted.n, limit)
+		}
+		if err == nil && first != nil {
+			t.Fatalf("checkFirstBytes refused what readRequest accepts: %v", first)
 		}
 		if err != nil {
 			var herr *httpError
@@ -40,7 +64,8 @@ func FuzzReadRequest(f *testing.F) {
 			}
 			return
 		}
-		if !isToken(req.method) || req.major != 1 || hasControl(req.target) || strings.Contains(req.target, " ") {
+		if !isToken(req.method) || req.major != 1 || hasControl(req.target) || strings.Contains(req.target, " ") ||
+			(!strings.HasPrefix(req.target, "/") && !strings.Contains(req.target, "://")) {
 			t.Fatalf("accepted a malformed request line: %+v", req)
 		}
 		for _, h := range req.header {
@@ -48,6 +73,11 @@ func FuzzReadRequest(f *testing.F) {
 				t.Fatalf("accepted a malformed header field %q: %q", h.name, h.value)
 			}
 		}
-		_ = checkUpgrade(req) // must not panic on anything the reader accepts
+		if checkUpgrade(req) == nil {
+			cl := req.header.values("Content-Length")
+			if req.header.count("Transfer-Encoding") > 0 || len(cl) > 1 || (len(cl) == 1 && cl[0] != "0") {
+				t.Fatalf("accepted an upgrade with a body: %+v", req.header)
+			}
+		}
 	})
 }

@@ -25,6 +25,8 @@ func main() {
 	flag.DurationVar(&cfg.handshakeTimeout, "handshake-timeout", 10*time.Second, "how long a client may take to send its whole request")
 	flag.IntVar(&cfg.maxHeaderBytes, "max-header-bytes", 8<<10, "largest request head (request line and headers) accepted; larger gets 431")
 	protocols := flag.String("protocols", "chat,superchat", "comma-separated subprotocols the server speaks")
+	flag.BoolVar(&cfg.trace, "trace", false, "log every request header, and dump every byte received after the handshake (not only the first 64 of each read)")
+	flag.IntVar(&cfg.maxConns, "max-conns", 10000, "connections open at once; past it a new one gets 503 (0: no limit)")
 	flag.Parse()
 	cfg.protocols = splitList(*protocols)
 	logs := newLogQueue(os.Stderr, 1024)

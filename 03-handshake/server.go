@@ -21,6 +21,8 @@ type config struct {
 
 	handshakeTimeout time.Duration // the whole request must arrive within this
 	maxHeaderBytes   int           // request line and headers, CRLFs included
+	maxConns         int           // connections open at once; past it, 503 (0: no limit)
+	trace            bool          // log every request header
 	protocols        []string      // subprotocols the server speaks, in no particular order
 }
 
@@ -41,6 +43,7 @@ type server struct {
 	wg     sync.WaitGroup // one per connection goroutine
 	mu     sync.Mutex
 	conns  map[net.Conn]struct{}
+	open   int // connections that count against cfg.maxConns
 	served int
 }
 
@@ -74,7 +77,10 @@ func serve(ctx context.Context, ln net.Listener, cfg config) error {
 			continue
 		}
 		backoff = 5 * time.Millisecond
-		s.add(conn)
+		if !s.add(conn) {
+			go s.turnAway(conn)
+			continue
+		}
 		go s.handle(conn)
 	}
 	ln.Close()
@@ -82,19 +88,45 @@ func serve(ctx context.Context, ln net.Listener, cfg config) error {
 	return acceptErr
 }
 
-// add registers conn before its goroutine starts, so shutdown cannot miss it.
-func (s *server) add(conn net.Conn) {
+// add registers conn before its goroutine starts, so shutdown cannot miss
+// it, and reports whether there was room for it (cfg.maxConns). One past
+// the cap is registered too, for the moment turnAway needs.
+func (s *server) add(conn net.Conn) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.conns[conn] = struct{}{}
-	s.served++
 	s.wg.Add(1)
+	full := s.cfg.maxConns > 0 && s.open >= s.cfg.maxConns
+	s.conns[conn] = struct{}{}
+	if !full {
+		s.open++
+		s.served++
+	}
+	return !full
 }
 
-func (s *server) remove(conn net.Conn) {
+// turnAway answers a connection past the cap with 503 and closes it, at
+// once, without reading its request: the server's slots, memory and file
+// descriptors stay with the clients it already has. Retry-After tells a
+// polite client when to come back (RFC 7231 section 7.1.3).
+func (s *server) turnAway(conn net.Conn) {
+	defer s.wg.Done()
+	defer s.remove(conn, false)
+	defer conn.Close()
+	s.cfg.log.Printf("%s: turned away: %d connections open, the most this server takes (-max-conns)", conn.RemoteAddr(), s.cfg.maxConns)
+	conn.SetWriteDeadline(time.Now().Add(time.Second))
+	if writeError(conn, refusal(503, "too many connections; try again later", "Retry-After", "5")) == nil {
+		lingerClose(conn)
+	}
+}
+
+// remove forgets conn; counted says whether it held one of the open slots.
+func (s *server) remove(conn net.Conn, counted bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.conns, conn)
+	if counted {
+		s.open--
+	}
 }
 
 // handle runs in its own goroutine, one per connection. Go's runtime parks
@@ -102,7 +134,7 @@ func (s *server) remove(conn net.Conn) {
 // Read here costs no thread: this is what the seeds' select() loop was for.
 func (s *server) handle(conn net.Conn) {
 	defer s.wg.Done()
-	defer s.remove(conn)
+	defer s.remove(conn, true)
 	defer conn.Close()
 	peer := conn.RemoteAddr()
 
@@ -110,6 +142,12 @@ func (s *server) handle(conn net.Conn) {
 	// goroutine and a socket forever.
 	conn.SetReadDeadline(time.Now().Add(s.cfg.handshakeTimeout))
 	br := bufio.NewReaderSize(conn, 4096)
+	// What cannot be the start of a request (a TLS handshake, binary junk)
+	// is refused on its first bytes, not after the whole timeout.
+	if err := checkFirstBytes(br); err != nil {
+		s.refuse(conn, err)
+		return
+	}
 	req, err := readRequest(br, s.cfg.maxHeaderBytes)
 	if err != nil {
 		s.refuse(conn, err)
@@ -146,11 +184,15 @@ func (s *server) handle(conn net.Conn) {
 	s.cfg.log.Printf("%s closed after sending %d bytes: %v", peer, n, err)
 }
 
-// dumpIncoming logs every byte the client sends after the handshake as a
+// dumpIncoming logs the bytes the client sends after the handshake as a
 // hex dump, until the connection ends, and returns why it ended (io.EOF
 // when the client closed). This server cannot decode frames yet;
 // chapter 04 can. It reads from br, not from the connection: bytes that
 // arrived together with the request are already in br's buffer.
+//
+// A hex dump is about five times the bytes it shows, so by default only
+// the first dumpShown bytes of each read are shown (a frame's header is
+// in them); -trace shows them all, dumpShown to a log record.
 func (s *server) dumpIncoming(peer net.Addr, br *bufio.Reader) (int64, error) {
 	buf := make([]byte, 4096)
 	var total int64
@@ -158,7 +200,7 @@ func (s *server) dumpIncoming(peer net.Addr, br *bufio.Reader) (int64, error) {
 		n, err := br.Read(buf)
 		if n > 0 {
 			total += int64(n)
-			s.cfg.log.Printf("%s sent %d bytes:\n%s", peer, n, dump(buf[:n]))
+			s.logDump(peer, buf[:n])
 		}
 		if err != nil {
 			return total, err
@@ -166,10 +208,34 @@ func (s *server) dumpIncoming(peer net.Addr, br *bufio.Reader) (int64, error) {
 	}
 }
 
-// logRequest shows the request as it arrived, so you can see what a
-// browser really sends.
+// dumpShown is how many bytes one log record dumps.
+const dumpShown = 64
+
+// logDump logs one read's bytes: the first dumpShown of them, or with
+// -trace all of them, dumpShown per record.
+func (s *server) logDump(peer net.Addr, p []byte) {
+	switch {
+	case len(p) <= dumpShown:
+		s.cfg.log.Printf("%s sent %d bytes:\n%s", peer, len(p), dump(p))
+	case !s.cfg.trace:
+		s.cfg.log.Printf("%s sent %d bytes; the first %d (-trace shows all):\n%s", peer, len(p), dumpShown, dump(p[:dumpShown]))
+	default:
+		for off := 0; off < len(p); off += dumpShown {
+			chunk := p[off:min(off+dumpShown, len(p))]
+			s.cfg.log.Printf("%s sent %d bytes, bytes %d to %d:\n%s", peer, len(p), off, off+len(chunk), dump(chunk))
+		}
+	}
+}
+
+// logRequest shows the request line; with -trace, every header as it
+// arrived, so you can see what a browser really sends. Not by default: a
+// client chooses its headers, up to -max-header-bytes of them, and each
+// would cost the log several times its size.
 func (s *server) logRequest(peer net.Addr, req *request) {
 	s.cfg.log.Printf("%s > %s %s %s", peer, req.method, req.target, req.proto)
+	if !s.cfg.trace {
+		return
+	}
 	for _, f := range req.header {
 		s.cfg.log.Printf("%s > %s: %s", peer, f.name, f.value)
 	}
@@ -220,7 +286,7 @@ func (s *server) shutdown() {
 	s.mu.Lock()
 	open := len(s.conns)
 	s.mu.Unlock()
-	s.cfg.log.Printf("shutting down: %d connection(s) open, waiting up to %s", open, s.cfg.grace)
+	s.cfg.log.Printf("shutting down: %d connection(s) open, waiting up to %s (Ctrl-C again to quit now)", open, s.cfg.grace)
 
 	done := make(chan struct{})
 	go func() {

@@ -61,6 +61,38 @@ func TestServerAnswersTheRFCRequestWithTheRFCResponse(t *testing.T) {
 	assert.Equal(t, rfcResponse, string(got))
 }
 
+func TestServerDumpsOnlyTheFirstBytesOfALargeReadWithoutTrace(t *testing.T) {
+	for _, trace := range []bool{false, true} {
+		t.Run(fmt.Sprintf("trace=%v", trace), func(t *testing.T) {
+			cfg := testConfig()
+			cfg.trace = trace
+			ts := startServer(t, cfg)
+			conn := dial(t, ts.addr)
+			_, err := io.WriteString(conn, rfcRequest)
+			require.NoError(t, err)
+			_, err = readN(conn, len(rfcResponse))
+			require.NoError(t, err)
+			// 200 bytes in one write: 0x00 to 0xc7.
+			data := make([]byte, 200)
+			for i := range data {
+				data[i] = byte(i)
+			}
+			_, err = conn.Write(data)
+			require.NoError(t, err)
+			conn.Close()
+			ts.logs.waitFor("closed after sending 200 bytes")
+			logged := ts.logs.String()
+			assert.Contains(t, logged, "00 01 02 03", "the first bytes are always shown")
+			if trace {
+				assert.Contains(t, logged, "c4 c5 c6 c7", "-trace shows every byte")
+			} else {
+				assert.Contains(t, logged, "the first 64 (-trace shows all)")
+				assert.NotContains(t, logged, "40 41 42 43", "byte 64 on is not dumped by default")
+			}
+		})
+	}
+}
+
 func TestServerDumpsWhatArrivesAfterTheHandshake(t *testing.T) {
 	ts := startServer(t, testConfig())
 	conn := dial(t, ts.addr)

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"io"
+	"os"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -71,6 +72,18 @@ func TestParseRequestLine(t *testing.T) {
 		{"a tab in the target is malformed", "GET /\t HTTP/1.1", request{}, 400},
 		{"an empty line is malformed", "", request{}, 400},
 		{"HTTP/2.0 in a text request line is not supported", "GET / HTTP/2.0", request{}, 505},
+		{"a path with a query is origin-form and parses", "GET /chat?x=1 HTTP/1.1", request{method: "GET", target: "/chat?x=1", proto: "HTTP/1.1", major: 1, minor: 1}, 0},
+		{"an absolute URL, as sent to a proxy, parses (RFC 7230 5.3.2)", "GET http://host/chat HTTP/1.1", request{method: "GET", target: "http://host/chat", proto: "HTTP/1.1", major: 1, minor: 1}, 0},
+		{"a ws:// absolute URL parses", "GET ws://host/ HTTP/1.1", request{method: "GET", target: "ws://host/", proto: "HTTP/1.1", major: 1, minor: 1}, 0},
+		{"an authority-form target is CONNECT's, not GET's (RFC 7230 5.3.3)", "GET evil:443 HTTP/1.1", request{}, 400},
+		{"an asterisk-form target is OPTIONS' and of no use here (RFC 7230 5.3.4)", "OPTIONS * HTTP/1.1", request{}, 400},
+		{"a target without a leading slash is refused", "GET chat HTTP/1.1", request{}, 400},
+		{"an empty target is refused", "GET  HTTP/1.1", request{}, 400},
+		{"a URL with an empty host is refused (RFC 7230 2.7.1)", "GET http:///chat HTTP/1.1", request{}, 400},
+		{"a scheme that starts with a digit is refused (RFC 3986 3.1)", "GET 1ws://host/ HTTP/1.1", request{}, 400},
+		{"a scheme without // is refused", "GET http:/chat HTTP/1.1", request{}, 400},
+		{"a relative path that merely contains :// is refused", "GET chat/http://host/ HTTP/1.1", request{}, 400},
+		{"the HTTP/2 preface's version is judged before its * target: 505", "PRI * HTTP/2.0", request{}, 505},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -311,6 +324,10 @@ func parse(t *testing.T, raw string) *request {
 }
 
 func TestCheckUpgrade(t *testing.T) {
+	// withFields adds header lines to the RFC's request.
+	withFields := func(lines ...string) string {
+		return strings.Replace(rfcRequest, "\r\n\r\n", "\r\n"+strings.Join(lines, "\r\n")+"\r\n\r\n", 1)
+	}
 	tests := []struct {
 		name   string
 		raw    string
@@ -334,6 +351,13 @@ func TestCheckUpgrade(t *testing.T) {
 		{"Upgrade without Connection: Upgrade gets 400", strings.Replace(rfcRequest, "Connection: Upgrade\r\n", "", 1), 400, nil},
 		{"'Connection: keep-alive' alone gets 400", strings.Replace(rfcRequest, "Connection: Upgrade", "Connection: keep-alive", 1), 400, nil},
 		{"'Connection: upgraded' is not the token upgrade: 400", strings.Replace(rfcRequest, "Connection: Upgrade", "Connection: upgraded", 1), 400, nil},
+		{"'Content-Length: 0' announces no body: an upgrade", withFields("Content-Length: 0"), 0, nil},
+		{"'Content-Length: 5' announces a body: 400", withFields("Content-Length: 5"), 400, nil},
+		{"two Content-Length headers get 400, even both 0", withFields("Content-Length: 0", "Content-Length: 0"), 400, nil},
+		{"a malformed Content-Length gets 400", withFields("Content-Length: five"), 400, nil},
+		{"'Transfer-Encoding: chunked' announces a body: 400", withFields("Transfer-Encoding: chunked"), 400, nil},
+		{"any Transfer-Encoding gets 400, even identity", withFields("Transfer-Encoding: identity"), 400, nil},
+		{"a POST with a body gets 405: the method is judged first", strings.Replace(withFields("Content-Length: 5"), "GET", "POST", 1), 405, header{{"Allow", "GET"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -350,4 +374,100 @@ func TestCheckUpgrade(t *testing.T) {
 			}
 		})
 	}
+}
+
+// firstArrival is a client whose first bytes arrive in one piece, as one
+// TCP segment would bring them, and then nothing more for a long time. A
+// second Read fails the test: checkFirstBytes must judge the first arrival
+// without waiting for a line end.
+type firstArrival struct {
+	t    *testing.T
+	data string
+	read bool
+}
+
+var errSecondRead = errors.New("read past the first arrival")
+
+func (f *firstArrival) Read(p []byte) (int, error) {
+	if f.read {
+		f.t.Error("checkFirstBytes read past the first arrival: it waited for more bytes")
+		return 0, errSecondRead
+	}
+	f.read = true
+	return copy(p, f.data), nil
+}
+
+func TestCheckFirstBytes(t *testing.T) {
+	// The start of a TLS 1.2/1.3 ClientHello, as a browser sends it for a
+	// wss:// URL: record type 0x16 (handshake), version 3.1, length 0x00c8;
+	// message type 1 (ClientHello), length 0x0000c4, client version 3.3,
+	// then the first bytes of the 32-byte random (RFC 8446 sections 4.1.2
+	// and 5.1).
+	const clientHello = "\x16\x03\x01\x00\xc8\x01\x00\x00\xc4\x03\x03\x5e\x9a\x27\x01\xbc"
+	tests := []struct {
+		name   string
+		first  string // all the client sent so far
+		status int    // 0: it may be HTTP
+		reason string // a part of the refusal's reason
+	}{
+		{"a TLS ClientHello is refused with a hint at ws://", clientHello, 400, "use ws://, not wss://"},
+		{"binary junk is refused", "\x00\x01\x02", 400, ""},
+		{"a method with a character that is not a token's is refused", "G@T / HTTP/1.1\r\n", 400, ""},
+		{"a control character in the request line is refused", "GET /\x01", 400, ""},
+		{"a DEL in the request line is refused", "GET /\x7f HTTP/1.1\r\n", 400, ""},
+		{"a request line that starts with a space is refused", " GET / HTTP/1.1\r\n", 400, ""},
+		{"a request line without a space is refused", "GET\r\n", 400, ""},
+		{"two empty lines before the request line are refused (readRequest skips one)", "\r\n\r\nGET / HTTP/1.1\r\n", 400, ""},
+		{"binary junk after an empty line is refused", "\r\n\x00\x01\x02", 400, ""},
+		{"binary junk after a bare LF is refused", "\n\x00\x01\x02", 400, ""},
+		{"a method alone may be HTTP", "GET", 0, ""},
+		{"two letters may be HTTP: the rest has not arrived", "GE", 0, ""},
+		{"the RFC's whole request is HTTP", rfcRequest, 0, ""},
+		{"an empty line before the request line is HTTP (RFC 7230 3.5)", "\r\nGET / HTTP/1.1\r\n", 0, ""},
+		{"a bare LF before the request line is HTTP (RFC 7230 3.5)", "\nGET / HTTP/1.1\n", 0, ""},
+		{"a lone CR may be the start of an empty line", "\r", 0, ""},
+		{"UTF-8 in the target is for parseRequestLine to judge", "GET /caf\xc3\xa9 HTTP/1.1\r\n", 0, ""},
+		{"control characters after the first line are for readRequest to judge", "GET / HTTP/1.1\r\nX: \x00", 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			br := bufio.NewReader(&firstArrival{t: t, data: tt.first})
+			err := checkFirstBytes(br)
+			if tt.status == 0 {
+				assert.NoError(t, err)
+			} else {
+				var herr *httpError
+				require.ErrorAs(t, err, &herr)
+				assert.Equal(t, tt.status, herr.status, "refusal: %v", herr)
+				assert.Contains(t, herr.reason, tt.reason)
+			}
+			// Nothing was consumed: every byte is still there for readRequest.
+			require.Equal(t, len(tt.first), br.Buffered(), "bytes consumed or not buffered")
+			rest, err := br.Peek(br.Buffered())
+			require.NoError(t, err)
+			assert.Equal(t, tt.first, string(rest))
+		})
+	}
+}
+
+func TestCheckFirstBytesLeavesTheRequestToReadRequest(t *testing.T) {
+	// "GE" arrives, then the rest: checkFirstBytes answers on "GE" alone,
+	// and readRequest then reads the whole request from the same reader.
+	br := bufio.NewReader(io.MultiReader(strings.NewReader(rfcRequest[:2]), strings.NewReader(rfcRequest[2:])))
+	require.NoError(t, checkFirstBytes(br))
+	assert.Equal(t, 2, br.Buffered(), "read only the first arrival")
+	req, err := readRequest(br, 8192)
+	require.NoError(t, err)
+	assert.Equal(t, "/chat", req.target)
+	assert.Len(t, req.header, 7)
+}
+
+func TestCheckFirstBytesReturnsReadErrorsAsTheyAre(t *testing.T) {
+	err := checkFirstBytes(bufio.NewReader(strings.NewReader("")))
+	assert.ErrorIs(t, err, io.EOF, "the client left without a byte")
+	assert.Equal(t, 0, statusOf(err), "not an HTTP error: there is nobody to answer")
+
+	err = checkFirstBytes(bufio.NewReader(iotest.ErrReader(os.ErrDeadlineExceeded)))
+	assert.ErrorIs(t, err, os.ErrDeadlineExceeded, "the handshake deadline passed")
+	assert.Equal(t, 0, statusOf(err))
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -143,12 +145,16 @@ func isToken(s string) bool {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
+		if !isTokenChar(s[i]) {
 			return false
 		}
 	}
 	return true
+}
+
+// isTokenChar reports whether c may appear in a token (tchar).
+func isTokenChar(c byte) bool {
+	return c > ' ' && c < 0x7f && strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) < 0
 }
 
 // hasControl reports whether s holds a control character other than tab.
@@ -163,6 +169,61 @@ func hasControl(s string) bool {
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// checkFirstBytes refuses at once a client whose first bytes cannot start
+// an HTTP/1.1 request: a TLS ClientHello (the page dialled wss://), binary
+// junk, a probe for another protocol. readRequest waits for a line end,
+// which such a client may never send, so without this it would hold the
+// connection until the handshake deadline and then get no answer at all.
+//
+// It waits for the first byte, then judges only what is already buffered:
+// it reads no further and consumes nothing, so a valid start, even an
+// incomplete one such as "GE", returns nil and readRequest reads the
+// request as if this had not run. A read error (io.EOF, a deadline) is
+// returned as it is.
+func checkFirstBytes(br *bufio.Reader) error {
+	if _, err := br.Peek(1); err != nil {
+		return err
+	}
+	b, _ := br.Peek(br.Buffered()) // already buffered: no read
+	if b[0] == 0x16 {
+		// A TLS record of type handshake (RFC 8446 section 5.1).
+		return refusal(400, "this looks like a TLS handshake; this server speaks plain HTTP: use ws://, not wss://")
+	}
+	// RFC 7230 section 3.5: one empty line may come first (readRequest
+	// skips it). A lone CR may be the start of one.
+	switch {
+	case len(b) == 1 && b[0] == '\r':
+		return nil
+	case bytes.HasPrefix(b, []byte("\r\n")):
+		b = b[2:]
+	case b[0] == '\n':
+		b = b[1:]
+	}
+	line := b // the request line, or as much of it as has arrived
+	if i := bytes.IndexByte(line, '\n'); i >= 0 {
+		line = line[:i]
+	}
+	method := line
+	if i := bytes.IndexByte(line, ' '); i >= 0 {
+		method = line[:i]
+		if i == 0 {
+			return refusal(400, "the request line must start with a method such as GET")
+		}
+	}
+	for _, c := range method {
+		if !isTokenChar(c) {
+			return refusal(400, "the request line must start with a method such as GET")
+		}
+	}
+	for _, c := range line {
+		// CR may end the line; a tab is for parseRequestLine to refuse.
+		if (c < ' ' && c != '\r' && c != '\t') || c == 0x7f {
+			return refusal(400, "control character in the request line: this is not an HTTP request")
+		}
+	}
+	return nil
+}
 
 // handshake is what the server's 101 answer says.
 type handshake struct {

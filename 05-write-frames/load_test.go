@@ -78,6 +78,14 @@ func startLoadServer(b *testing.B) string {
 		maxMessageSize:   16 << 20,
 		log:              log.New(io.Discard, "", 0),
 		grace:            time.Second,
+		// The limits main sets by default: what they cost is part of the
+		// measurement.
+		maxConns:       10000,
+		budget:         newBudget(256 << 20),
+		messageTimeout: time.Minute,
+		writeTimeout:   10 * time.Second,
+		pingAfter:      30 * time.Second,
+		pongWait:       15 * time.Second,
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

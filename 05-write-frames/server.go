@@ -154,6 +154,12 @@ func (s *server) handle(conn net.Conn) {
 	// goroutine and a socket forever.
 	conn.SetReadDeadline(time.Now().Add(s.cfg.handshakeTimeout))
 	br := bufio.NewReaderSize(conn, 4096)
+	// What cannot be the start of a request (a TLS handshake, binary junk)
+	// is refused on its first bytes, not after the whole timeout.
+	if err := checkFirstBytes(br); err != nil {
+		s.refuse(conn, err)
+		return
+	}
 	req, err := readRequest(br, s.cfg.maxHeaderBytes)
 	if err != nil {
 		s.refuse(conn, err)
