@@ -28,7 +28,8 @@ const (
 	closeProtocolError   = 1002
 	closeInvalidPayload  = 1007
 	closeMessageTooBig   = 1009
-	maxControlPayloadLen = 125 // section 5.5
+	closeTryAgainLater   = 1013 // registered with IANA after RFC 6455: the server is overloaded
+	maxControlPayloadLen = 125  // section 5.5
 )
 
 // frameHeader is a decoded frame header (section 5.2).
@@ -80,6 +81,9 @@ var (
 	errExpectedContinuation   = &protocolError{closeProtocolError, "new data frame in the middle of a fragmented message (section 5.4)"}
 	errInvalidUTF8            = &protocolError{closeInvalidPayload, "text message is not valid UTF-8 (sections 5.6 and 8.1)"}
 	errMessageTooBig          = &protocolError{closeMessageTooBig, "message larger than the server accepts (section 10.4)"}
+
+	// Not a rule of RFC 6455 but a limit of this server, closed the same way.
+	errServerBusy = &protocolError{closeTryAgainLater, "the server's memory for messages is in use; try again later"}
 )
 
 // peerClosed is how readMessage reports a close frame from the peer.
@@ -102,7 +106,10 @@ type conn struct {
 	maxMessageSize int64         // 1009 past this, decided from announced lengths
 	trace          io.Writer     // with -trace, every frame is shown here; nil: off
 
+	budget *budget // memory for message buffers, shared with every conn of the server; nil: no limit
+
 	msg     []byte                     // the message being assembled; reused for the next one
+	held    int64                      // what msg's buffer took from the budget
 	control [maxControlPayloadLen]byte // a control frame's payload
 
 	// onControl is called for every control frame readMessage meets, with
@@ -110,6 +117,18 @@ type conn struct {
 	// ends readMessage with that error.
 	onControl func(h frameHeader, payload []byte) error
 }
+
+const (
+	// firstMessageBuffer is the size of a message buffer's first
+	// allocation. It belongs to the connection and is not taken from the
+	// budget: the server caps how many connections there are (-max-conns).
+	firstMessageBuffer = 4 << 10
+
+	// keepMessageBuffer is the largest message buffer kept from one
+	// message to the next; a larger one goes back (to the garbage
+	// collector and the budget) as soon as its message is done.
+	keepMessageBuffer = 64 << 10
+)
 
 func newConn(br *bufio.Reader, maxMessageSize int64) *conn {
 	return &conn{br: br, maxMessageSize: maxMessageSize, onControl: stopOnClose}
@@ -130,6 +149,9 @@ func stopOnClose(h frameHeader, payload []byte) error {
 // nextHeader reads the next frame header and checks it against the rules
 // of section 5. A header that breaks one is shown by -trace with the rule.
 func (c *conn) nextHeader() (frameHeader, error) {
+	if len(c.msg) == 0 && cap(c.msg) > keepMessageBuffer {
+		c.releaseMessageBuffer() // a large message is done: give its memory back
+	}
 	h, err := readFrameHeader(c.br)
 	if err != nil {
 		return h, err
@@ -141,35 +163,61 @@ func (c *conn) nextHeader() (frameHeader, error) {
 	return h, nil
 }
 
-// readPayload reads the payload of the frame h into dst[len(dst):], unmasks
-// it and returns dst grown by it. The caller has checked h.length against
-// its limits: this is where memory is spent.
+// readPayload reads the payload of the frame h onto dst, unmasks it and
+// returns dst grown by it. The caller has checked h.length against its
+// limits. Memory is taken as the bytes arrive, never from the announced
+// length: a 14-byte header can announce 16 MiB and then send nothing.
 func (c *conn) readPayload(h frameHeader, dst []byte) ([]byte, error) {
 	start := len(dst)
-	dst = grow(dst, int(h.length), c.maxMessageSize)
-	if _, err := io.ReadFull(c.br, dst[start:]); err != nil {
-		return dst[:start], noEOF(err)
+	for remaining := h.length; remaining > 0; {
+		if len(dst) == cap(dst) {
+			var err error
+			if dst, err = c.grow(dst); err != nil {
+				return dst[:start], err
+			}
+		}
+		n := int(min(remaining, uint64(cap(dst)-len(dst))))
+		got, err := io.ReadFull(c.br, dst[len(dst):len(dst)+n])
+		dst = dst[:len(dst)+got]
+		remaining -= uint64(got)
+		if err != nil {
+			return dst[:start], noEOF(err)
+		}
 	}
 	c.traceFrame(h, dst[start:], nil) // before unmasking: the bytes as they were on the wire
 	maskBytes(h.key, 0, dst[start:])
 	return dst, nil
 }
 
-// grow extends b by n bytes. When it must reallocate, it at least doubles
-// the capacity, so a message that arrives in many small fragments is copied
-// a few times, not once per fragment (which would be quadratic, like
-// building a string one character at a time); but never past limit.
-func grow(b []byte, n int, limit int64) []byte {
-	if cap(b)-len(b) < n {
-		size := max(2*cap(b), len(b)+n)
-		if int64(size) > limit {
-			size = max(len(b)+n, int(limit))
-		}
-		nb := make([]byte, len(b), size)
-		copy(nb, b)
-		b = nb
+// grow returns b, which is full, in a buffer with room for more: twice the
+// capacity, at least firstMessageBuffer, never more than the message limit.
+// Doubling means a message in many small fragments is copied a few times,
+// not once per fragment (which would be quadratic, like building a string
+// one character at a time), and the buffer is never more than twice what
+// has arrived. What the larger buffer costs is taken from the server's
+// budget first; when the budget has no room, the message cannot be held
+// (errServerBusy).
+func (c *conn) grow(b []byte) ([]byte, error) {
+	size := int64(min(max(2*cap(b), firstMessageBuffer), int(c.maxMessageSize)))
+	if size <= int64(cap(b)) {
+		return b, errMessageTooBig
 	}
-	return b[:len(b)+n]
+	cost := max(size-firstMessageBuffer, 0)
+	if !c.budget.take(cost - c.held) {
+		return b, errServerBusy
+	}
+	c.held = cost
+	nb := make([]byte, len(b), size)
+	copy(nb, b)
+	return nb, nil
+}
+
+// releaseMessageBuffer drops the message buffer and gives what it took
+// back to the budget.
+func (c *conn) releaseMessageBuffer() {
+	c.msg = nil
+	c.budget.give(c.held)
+	c.held = 0
 }
 
 // noEOF turns io.EOF inside a frame into io.ErrUnexpectedEOF: the peer

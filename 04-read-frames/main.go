@@ -29,7 +29,11 @@ func main() {
 	flag.Int64Var(&cfg.maxMessageSize, "max-message-size", 16<<20, "largest message accepted, in bytes; a larger one gets close code 1009")
 	flag.BoolVar(&cfg.trace, "trace", false, "log every request header, and every frame: its header fields above its annotated bytes")
 	flag.IntVar(&cfg.maxConns, "max-conns", 10000, "connections open at once; past it a new one gets 503 (0: no limit)")
+	memory := flag.Int64("message-memory", 256, "MiB of message buffers for all connections together; a message that needs more ends its connection (0: no limit)")
 	flag.Parse()
+	if *memory > 0 {
+		cfg.budget = newBudget(*memory << 20)
+	}
 	cfg.protocols = splitList(*protocols)
 	logs := newLogQueue(os.Stderr, 1024)
 	cfg.log = log.New(logs, "", log.Ltime)

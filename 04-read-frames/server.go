@@ -27,6 +27,7 @@ type config struct {
 	maxMessageSize   int64         // largest message accepted; larger gets 1009
 	trace            bool          // log every request header, and every frame with its bytes
 	maxConns         int           // connections open at once; past it, 503 (0: no limit)
+	budget           *budget       // memory for message buffers, all connections together (nil: no limit)
 }
 
 // run listens on cfg.addr and serves until ctx is cancelled.
@@ -188,6 +189,8 @@ func (s *server) handle(conn net.Conn) {
 func (s *server) readMessages(netConn net.Conn, br *bufio.Reader) {
 	peer := netConn.RemoteAddr()
 	c := newConn(br, s.cfg.maxMessageSize)
+	c.budget = s.cfg.budget
+	defer c.releaseMessageBuffer() // its share of the budget goes back
 	if s.cfg.trace {
 		c.trace = logWriter{s.cfg.log, peer.String() + " "}
 	}
