@@ -249,29 +249,8 @@ func TestFailShutsItsSideWhenTheWaitForACloseMeetsABrokenFrame(t *testing.T) {
 	assert.False(t, errors.Is(err, syscall.ECONNRESET))
 }
 
-// stuckWriter is a log destination nobody reads: every Write blocks until
-// the test lets it go.
-type stuckWriter struct {
-	release chan struct{}
-	mu      sync.Mutex
-	got     bytes.Buffer
-}
-
-func (w *stuckWriter) Write(p []byte) (int, error) {
-	<-w.release
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.got.Write(p)
-}
-
-func (w *stuckWriter) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.got.String()
-}
-
 func TestAStuckLogDoesNotStopHandshakes(t *testing.T) {
-	out := &stuckWriter{release: make(chan struct{})}
+	out := &blockedWriter{release: make(chan struct{})}
 	logs := newLogQueue(out, 4)
 	cfg := testConfig()
 	cfg.log = log.New(logs, "", 0)

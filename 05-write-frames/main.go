@@ -50,10 +50,16 @@ func main() {
 	signal.Ignore(syscall.SIGPIPE)
 
 	// Ctrl-C (SIGINT) or SIGTERM cancels ctx; run then shuts down
-	// gracefully. From then on the signals are back to their default
-	// action, so a second Ctrl-C ends the program at once.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	context.AfterFunc(ctx, stop)
+	// gracefully. The signals are back to their default action before
+	// that starts, so a second Ctrl-C ends the program at once.
+	ctx, cancel := context.WithCancel(context.Background())
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-signals
+		signal.Reset(os.Interrupt, syscall.SIGTERM)
+		cancel()
+	}()
 	err := run(ctx, cfg)
 	if err != nil {
 		cfg.log.Print(err)
