@@ -58,4 +58,3 @@ func TestReadMessageGivesALargeBufferBackAfterItsMessage(t *testing.T) {
 	assert.LessOrEqual(t, cap(c.msg), keepMessageBuffer, "the 300 KiB buffer is not kept for a 5-byte message")
 	assert.Zero(t, c.budget.used.Load(), "and its memory is back in the budget")
 }
-
