@@ -172,7 +172,7 @@ func (c *conn) readPayload(h frameHeader, dst []byte) ([]byte, error) {
 	for remaining := h.length; remaining > 0; {
 		if len(dst) == cap(dst) {
 			var err error
-			if dst, err = c.grow(dst); err != nil {
+			if dst, err = c.grow(dst, remaining); err != nil {
 				return dst[:start], err
 			}
 		}
@@ -189,16 +189,18 @@ func (c *conn) readPayload(h frameHeader, dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// grow returns b, which is full, in a buffer with room for more: twice the
-// capacity, at least firstMessageBuffer, never more than the message limit.
-// Doubling means a message in many small fragments is copied a few times,
-// not once per fragment (which would be quadratic, like building a string
-// one character at a time), and the buffer is never more than twice what
-// has arrived. What the larger buffer costs is taken from the server's
-// budget first; when the budget has no room, the message cannot be held
-// (errServerBusy).
-func (c *conn) grow(b []byte) ([]byte, error) {
-	size := int64(min(max(2*cap(b), firstMessageBuffer), int(c.maxMessageSize)))
+// grow returns b, which is full, in a buffer with room for more of the
+// frame's remaining bytes: twice the capacity, or, for a new buffer, what
+// the frame needs up to firstMessageBuffer (a 16-byte message gets 16
+// bytes); never more than the message limit. Doubling means a message in
+// many small fragments is copied a few times, not once per fragment (which
+// would be quadratic, like building a string one character at a time),
+// and the buffer is never more than twice what has arrived. What the
+// larger buffer costs is taken from the server's budget first; when the
+// budget has no room, the message cannot be held (errServerBusy).
+func (c *conn) grow(b []byte, remaining uint64) ([]byte, error) {
+	first := min(int64(len(b))+int64(min(remaining, firstMessageBuffer)), firstMessageBuffer)
+	size := min(max(int64(2*cap(b)), first), c.maxMessageSize)
 	if size <= int64(cap(b)) {
 		return b, errMessageTooBig
 	}

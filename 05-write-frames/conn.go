@@ -176,8 +176,13 @@ type conn struct {
 	// deadline is capped by it.
 	closingBy atomic.Int64
 
-	wmu       sync.Mutex  // held while a frame is written
-	wbuf      []byte      // header and small payload, written in one call; nil while idle
+	// The deadlines of reads and writes: the one that applies (due), the
+	// one set on the socket (armed). deadline.go explains why two.
+	readDue, readArmed   time.Time
+	writeDue, writeArmed time.Time // guarded by wmu
+
+	wmu       sync.Mutex // held while a frame is written
+	header    [maxServerHeaderLen]byte
 	wbufs     [2][]byte   // header and large payload, for one writev
 	bufs      net.Buffers // wbufs as WriteTo wants it; kept here so it is not allocated per write
 	closeSent bool        // our close frame is out: no more data frames
@@ -203,11 +208,19 @@ const (
 	// comes sooner, and reuses them.
 	keepBuffersFor = time.Second
 
+	// maxServerHeaderLen is the longest header of a server frame: 2 bytes,
+	// and 8 of extended length; never a masking key (section 5.1).
+	maxServerHeaderLen = 10
+
 	// smallWrite is the largest frame copied into one buffer and written
 	// with a single Write; larger payloads go out with writev, header and
 	// payload side by side, without a copy.
 	smallWrite = 4 << 10
 )
+
+// writeBuffers lends the buffer a small frame is copied into for its one
+// Write. Shared by all conns, so a connection holds none between writes.
+var writeBuffers = sync.Pool{New: func() any { b := make([]byte, 0, smallWrite); return &b }}
 
 func newConn(netConn net.Conn, br *bufio.Reader, maxMessageSize int64) *conn {
 	c := &conn{
@@ -233,9 +246,12 @@ func (c *conn) nextHeader() (frameHeader, error) {
 		if err := c.awaitFrame(); err != nil {
 			return frameHeader{}, err
 		}
-		c.setReadDeadline(c.messageTimeout)
+		c.readBy(c.messageTimeout)
 	}
 	h, err := readFrameHeader(c.br)
+	for c.firedEarly(err) {
+		h, err = readFrameHeader(c.br)
+	}
 	if err != nil {
 		return h, c.readError(err)
 	}
@@ -256,7 +272,7 @@ func (c *conn) readPayload(h frameHeader, dst []byte) ([]byte, error) {
 	for remaining := h.length; remaining > 0; {
 		if len(dst) == cap(dst) {
 			var err error
-			if dst, err = c.grow(dst); err != nil {
+			if dst, err = c.grow(dst, remaining); err != nil {
 				return dst[:start], err
 			}
 		}
@@ -264,6 +280,9 @@ func (c *conn) readPayload(h frameHeader, dst []byte) ([]byte, error) {
 		got, err := io.ReadFull(c.br, dst[len(dst):len(dst)+n])
 		dst = dst[:len(dst)+got]
 		remaining -= uint64(got)
+		if c.firedEarly(err) {
+			continue
+		}
 		if err != nil {
 			return dst[:start], c.readError(noEOF(err))
 		}
@@ -277,15 +296,17 @@ func (c *conn) readPayload(h frameHeader, dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// grow returns b, which is full, in a buffer with room for more: twice the
-// capacity, at least firstMessageBuffer, never more than the message limit.
-// Doubling means a message in many small fragments is copied a few times,
-// not once per fragment, and the buffer is never more than twice what has
-// arrived. What the larger buffer costs is taken from the server's budget
-// first; when the budget has no room, the message cannot be held
-// (errServerBusy, close code 1013).
-func (c *conn) grow(b []byte) ([]byte, error) {
-	size := int64(min(max(2*cap(b), firstMessageBuffer), int(c.maxMessageSize)))
+// grow returns b, which is full, in a buffer with room for more of the
+// frame's remaining bytes: twice the capacity, or, for a new buffer, what
+// the frame needs up to firstMessageBuffer (a 16-byte message gets 16
+// bytes); never more than the message limit. Doubling means a message in
+// many small fragments is copied a few times, not once per fragment, and
+// the buffer is never more than twice what has arrived. What the larger
+// buffer costs is taken from the server's budget first; when the budget
+// has no room, the message cannot be held (errServerBusy, close code 1013).
+func (c *conn) grow(b []byte, remaining uint64) ([]byte, error) {
+	first := min(int64(len(b))+int64(min(remaining, firstMessageBuffer)), firstMessageBuffer)
+	size := min(max(int64(2*cap(b)), first), c.maxMessageSize)
 	if size <= int64(cap(b)) {
 		return b, errMessageTooBig
 	}
@@ -307,15 +328,12 @@ func (c *conn) releaseMessageBuffer() {
 	c.held = 0
 }
 
-// release gives back every buffer the conn holds: the message buffer, the
-// reader's and the writer's. A quiet connection costs only its goroutine
-// and a few hundred bytes of bookkeeping.
+// release gives back the buffers the conn holds: the message buffer and
+// the reader's (writes need none). A quiet connection costs only its
+// goroutine and a few hundred bytes of bookkeeping.
 func (c *conn) release() {
 	c.releaseMessageBuffer()
 	c.br = nil
-	c.wmu.Lock()
-	c.wbuf = nil
-	c.wmu.Unlock()
 }
 
 // awaitFrame waits, between messages, until the next frame starts.
@@ -332,8 +350,11 @@ func (c *conn) awaitFrame() error {
 		if c.br.Buffered() > 0 {
 			return nil
 		}
-		c.setReadDeadline(keepBuffersFor)
+		c.readBy(keepBuffersFor)
 		_, err := c.br.Peek(1)
+		for c.firedEarly(err) {
+			_, err = c.br.Peek(1)
+		}
 		if !errors.Is(err, os.ErrDeadlineExceeded) || c.closingBy.Load() != 0 {
 			return err
 		}
@@ -341,8 +362,11 @@ func (c *conn) awaitFrame() error {
 	}
 	wait, pinged := c.pingAfter, false
 	for {
-		c.setReadDeadline(wait)
+		c.readBy(wait)
 		n, err := c.netConn.Read(c.resume.first[:])
+		for n == 0 && c.firedEarly(err) {
+			n, err = c.netConn.Read(c.resume.first[:])
+		}
 		switch {
 		case n == 1:
 			c.resume = resumeReader{first: c.resume.first, pending: true, conn: c.netConn}
@@ -378,27 +402,6 @@ func (r *resumeReader) Read(p []byte) (int, error) {
 	return r.conn.Read(p)
 }
 
-// setReadDeadline sets the read deadline wait from now (none for 0), or to
-// the end of the closing handshake if that comes sooner. A writeClose in
-// another goroutine may move closingBy at any moment: reading it again
-// after the deadline is set catches that, so the sooner one always wins.
-func (c *conn) setReadDeadline(wait time.Duration) {
-	for {
-		by := c.closingBy.Load()
-		var t time.Time
-		if wait > 0 {
-			t = time.Now().Add(wait)
-		}
-		if by != 0 && (t.IsZero() || by < t.UnixNano()) {
-			t = time.Unix(0, by)
-		}
-		c.netConn.SetReadDeadline(t)
-		if c.closingBy.Load() == by {
-			return
-		}
-	}
-}
-
 // readError turns a read deadline that passed inside a frame or message
 // into errMessageTimeout: the peer is too slow, or stalls on purpose. Where
 // the stream stands is then unknown, so nothing more is parsed (midFrame).
@@ -429,9 +432,7 @@ func (c *conn) writeMessage(opcode byte, payload []byte) error {
 	if c.closeSent {
 		return errCloseSent
 	}
-	if c.writeTimeout > 0 {
-		c.netConn.SetWriteDeadline(time.Now().Add(c.writeTimeout))
-	}
+	c.writeBy(c.writeTimeout)
 	return c.writeFrame(opcode, payload)
 }
 
@@ -455,33 +456,49 @@ func (c *conn) writeClose(code int, reason string) error {
 		body = binary.BigEndian.AppendUint16(make([]byte, 0, maxControlPayloadLen), uint16(code))
 		body = append(body, truncateUTF8(reason, maxCloseReasonLen)...)
 	}
+	c.writeDue, c.writeArmed = by, by
 	c.netConn.SetWriteDeadline(by)
 	return c.writeFrame(opClose, body)
 }
 
 // writeFrame writes one unmasked frame with FIN set. The caller holds wmu.
-// After a failed write nothing more is sent: the peer may have part of a
-// frame, and any byte after it would be read as the rest of that frame.
+// A small frame is copied behind its header into a borrowed buffer and
+// goes out in one Write; a large one goes out with writev, header and
+// payload side by side, without a copy. After a failed write nothing more
+// is sent: the peer may have part of a frame, and any byte after it would
+// be read as the rest of that frame.
 func (c *conn) writeFrame(opcode byte, payload []byte) error {
 	if c.writeErr != nil {
 		return c.writeErr
 	}
-	if c.wbuf == nil {
-		c.wbuf = make([]byte, 0, smallWrite)
-	}
-	header := appendFrameHeader(c.wbuf[:0], true, opcode, len(payload))
+	header := appendFrameHeader(c.header[:0], true, opcode, len(payload))
 	if c.trace != nil {
 		c.traceFrame("server", frameHeader{fin: true, opcode: opcode, length: uint64(len(payload)), size: len(header)}, payload, nil)
 	}
-	var err error
-	if len(header)+len(payload) <= cap(c.wbuf) {
-		_, err = c.netConn.Write(append(header, payload...))
-	} else {
-		c.wbufs = [2][]byte{header, payload}
-		c.bufs = c.wbufs[:]
-		_, err = c.bufs.WriteTo(c.netConn)
+	if len(header)+len(payload) <= smallWrite {
+		buf := writeBuffers.Get().(*[]byte)
+		*buf = append(append((*buf)[:0], header...), payload...)
+		c.writeErr = c.writeAll(*buf)
+		writeBuffers.Put(buf)
+		return c.writeErr
+	}
+	c.wbufs = [2][]byte{header, payload}
+	c.bufs = c.wbufs[:]
+	_, err := c.bufs.WriteTo(c.netConn)
+	for c.writeFiredEarly(err) {
+		_, err = c.bufs.WriteTo(c.netConn) // WriteTo dropped what it wrote
 	}
 	c.writeErr = err
+	return err
+}
+
+// writeAll writes p, carrying on after a deadline that fired early.
+func (c *conn) writeAll(p []byte) error {
+	n, err := c.netConn.Write(p)
+	for c.writeFiredEarly(err) {
+		p = p[n:]
+		n, err = c.netConn.Write(p)
+	}
 	return err
 }
 

@@ -265,3 +265,21 @@ func TestAStuckLogDoesNotStopHandshakes(t *testing.T) {
 	logs.Close(timeout)
 	assert.Contains(t, out.String(), "log records dropped")
 }
+
+func TestAMessageSlowerThanTheBufferHoldStillArrivesWithinItsTimeout(t *testing.T) {
+	cfg := testConfig()
+	cfg.messageTimeout = timeout
+	ts := startServer(t, cfg)
+	conn := openWebSocket(t, ts.addr, nil)
+	frame := textFrame("slow but within the message timeout")
+	_, err := conn.Write(frame[:10])
+	require.NoError(t, err)
+	// The pause is the point of the test: the socket's read deadline was
+	// set for the one-second buffer hold (keepBuffersFor) and fires in the
+	// middle of the message. That is no timeout: the message's own, longer
+	// one applies (deadline.go).
+	time.Sleep(keepBuffersFor + keepBuffersFor/2)
+	_, err = conn.Write(frame[10:])
+	require.NoError(t, err)
+	assert.Equal(t, message{opText, "slow but within the message timeout"}, readFrame(t, conn))
+}
