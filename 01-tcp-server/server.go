@@ -92,7 +92,7 @@ func (s *server) remove(conn net.Conn) {
 
 // handle runs in its own goroutine, one per connection. Go's runtime parks
 // the goroutine while it waits for bytes (the netpoller), so a blocking
-// Read here costs no thread: this is what the seeds' select() loop was for.
+// Read here costs no thread: this is what the articles' select() loop was for.
 func (s *server) handle(conn net.Conn) {
 	defer s.wg.Done()
 	defer s.remove(conn)

@@ -48,7 +48,7 @@ func parseRequestLine(line string) (*request, error) {
 // before the colon, a name that is not a token, a value with control
 // characters (hasControl). Trim spaces and tabs around the value.
 //
-// Hint: strings.Cut splits at the first separator only. The seeds' split on
+// Hint: strings.Cut splits at the first separator only. The articles' split on
 // ": " breaks on "Name:value" and on values that contain ": ".
 func parseHeaderLine(line string) (name, value string, err error) {
 	return "", "", errExercise

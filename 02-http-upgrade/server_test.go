@@ -55,7 +55,7 @@ func TestServerAnswersEachKindOfRequest(t *testing.T) {
 		{"a missing Host gets 400", strings.Replace(rfcRequest, "Host: server.example.com\r\n", "", 1), 400, nil},
 		{"HTTP/1.0 gets 400", strings.Replace(rfcRequest, "HTTP/1.1", "HTTP/1.0", 1), 400, nil},
 		{"HTTP/3.0 gets 505", strings.Replace(rfcRequest, "HTTP/1.1", "HTTP/3.0", 1), 505, nil},
-		{"seed 004's curl request (no key, no version) is still an upgrade here; chapter 03 refuses it", "GET / HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nHost: echo.websocket.org\r\nOrigin: http://www.websocket.org\r\n\r\n", 501, nil},
+		{"the protocol overview's curl request (no key, no version) is still an upgrade here; chapter 03 refuses it", "GET / HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nHost: echo.websocket.org\r\nOrigin: http://www.websocket.org\r\n\r\n", 501, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -52,7 +52,7 @@ func TestCheckHandshake(t *testing.T) {
 	}{
 		{"the RFC's request is accepted with the RFC's answer",
 			upgradeRequest(t), []string{"chat"}, handshake{accept: "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", protocol: "chat"}, 0},
-		{"the key as the last header works (seed 002's regex needs a CRLF after it)",
+		{"the key as the last header works (Pithikos/python-websocket-server's regex needs a CRLF after it)",
 			upgradeRequest(t, key, "", version, version+"\r\n"+key), nil, handshake{accept: "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="}, 0},
 		{"header names in odd case work",
 			upgradeRequest(t, key, "sec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==", version, "SEC-WEBSOCKET-VERSION: 13"), nil, handshake{accept: "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="}, 0},
@@ -65,7 +65,7 @@ func TestCheckHandshake(t *testing.T) {
 			upgradeRequest(t), []string{"mqtt"}, handshake{accept: "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="}, 0},
 		{"the client's preference wins",
 			upgradeRequest(t), []string{"superchat", "chat"}, handshake{accept: "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", protocol: "chat"}, 0},
-		{"a missing key gets 400 (seed 000 closes without an answer)",
+		{"a missing key gets 400 (isnowfy/python-websocket closes without an answer)",
 			upgradeRequest(t, key, ""), nil, handshake{}, 400},
 		{"two keys get 400",
 			upgradeRequest(t, key, key+"\r\n"+key), nil, handshake{}, 400},

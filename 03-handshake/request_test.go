@@ -13,8 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// rfcRequest is the client handshake of RFC 6455 section 1.2 (seeds 003 and
-// 004 show it too), with CRLF line ends as on the wire.
+// rfcRequest is the client handshake of RFC 6455 section 1.2 (the Python-and-JavaScript
+// article and the protocol overview show it too), with CRLF line ends as on the wire.
 const rfcRequest = "GET /chat HTTP/1.1\r\n" +
 	"Host: server.example.com\r\n" +
 	"Upgrade: websocket\r\n" +
@@ -108,8 +108,8 @@ func TestParseHeaderLine(t *testing.T) {
 		status    int
 	}{
 		{"a plain field parses", "Upgrade: websocket", "Upgrade", "websocket", 0},
-		{"no space after the colon is fine (seed 000 splits on ': ')", "Host:localhost:9001", "Host", "localhost:9001", 0},
-		{"a value containing ': ' keeps it (seed 000 raises)", "X-Note: a: b", "X-Note", "a: b", 0},
+		{"no space after the colon is fine (isnowfy/python-websocket splits on ': ')", "Host:localhost:9001", "Host", "localhost:9001", 0},
+		{"a value containing ': ' keeps it (isnowfy/python-websocket raises)", "X-Note: a: b", "X-Note", "a: b", 0},
 		{"spaces and tabs around the value are trimmed", "Sec-WebSocket-Key: \t dGhlIHNhbXBsZSBub25jZQ== \t", "Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==", 0},
 		{"an empty value is allowed", "X-Empty:", "X-Empty", "", 0},
 		{"the name keeps the client's case", "sEC-wEBsOCKET-vERSION: 13", "sEC-wEBsOCKET-vERSION", "13", 0},
@@ -193,7 +193,7 @@ func TestReadRequestAcceptsWhatRFC7230Allows(t *testing.T) {
 	}{
 		{"bare LF line ends", strings.ReplaceAll(rfcRequest, "\r\n", "\n")},
 		{"one empty line before the request line", "\r\n" + rfcRequest},
-		{"a request over 1 KiB (seed 002 reads 1024 bytes once)", strings.Replace(rfcRequest, "\r\n\r\n", "\r\nCookie: session="+strings.Repeat("c", 3000)+"\r\n\r\n", 1)},
+		{"a request over 1 KiB (Pithikos/python-websocket-server reads 1024 bytes once)", strings.Replace(rfcRequest, "\r\n\r\n", "\r\nCookie: session="+strings.Repeat("c", 3000)+"\r\n\r\n", 1)},
 		{"a header line longer than the read buffer", strings.Replace(rfcRequest, "\r\n\r\n", "\r\nX-Long: "+strings.Repeat("l", 6000)+"\r\n\r\n", 1)},
 	}
 	for _, tt := range tests {

@@ -59,7 +59,7 @@ type frameHeader struct {
 }
 
 // protocolError is a rule the peer broke. code is the close code the rule
-// maps to (the design's bad-input table), reason says which rule.
+// maps to (RFC 6455 section 7.4.1), reason says which rule.
 type protocolError struct {
 	code   int
 	reason string

@@ -10,8 +10,9 @@ package main
 // and a 16-bit big-endian length; beyond, 127 and a 64-bit one. A server
 // never sets MASK (section 5.1).
 //
-// Hint: encoding/binary.BigEndian.AppendUint16 and AppendUint64. Seed 002
-// counts characters, not bytes: the length is len() of the UTF-8 bytes.
+// Hint: encoding/binary.BigEndian.AppendUint16 and AppendUint64.
+// Pithikos/python-websocket-server counts characters, not bytes: the
+// length is len() of the UTF-8 bytes.
 func appendFrameHeader(dst []byte, fin bool, opcode byte, length int) []byte {
 	return dst
 }

@@ -31,7 +31,7 @@ func TestAppendFrameHeader(t *testing.T) {
 		{"65535 is the largest 16-bit form", true, opBinary, 65535, "82 7e ff ff"},
 		{"an empty close", true, opClose, 0, "88 00"},
 		{"a close with a code", true, opClose, 2, "88 02"},
-		{"'你好' is 6 bytes, not 2 characters (seed 002 counts characters)", true, opText, len("你好"), "81 06"},
+		{"'你好' is 6 bytes, not 2 characters (Pithikos/python-websocket-server counts characters)", true, opText, len("你好"), "81 06"},
 		{"16 MiB takes the 64-bit form", true, opBinary, 16 << 20, "82 7f 00 00 00 00 01 00 00 00"},
 	}
 	for _, tt := range tests {
@@ -151,7 +151,7 @@ func TestWriteCloseSendsOneCloseFrameAndThenNoData(t *testing.T) {
 	c, wire, _ := testConnWire(bytes.NewReader(nil), 1<<20)
 	require.NoError(t, c.writeClose(closeGoingAway, "bye"))
 	assert.Equal(t, unhex(t, "88 05 03 e9 62 79 65"), wire.sent())
-	assert.Equal(t, errCloseSent, c.writeClose(closeNormal, ""), "a second close is refused (P4)")
+	assert.Equal(t, errCloseSent, c.writeClose(closeNormal, ""), "a second close is refused (docs/pitfalls.md, P4)")
 	assert.Equal(t, errCloseSent, c.writeMessage(opText, []byte("late")), "no data frames after our close (5.5.1)")
 	assert.Equal(t, unhex(t, "88 05 03 e9 62 79 65"), wire.sent(), "nothing more went out")
 
