@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/binary"
 	"errors"
@@ -282,4 +283,34 @@ func TestAMessageSlowerThanTheBufferHoldStillArrivesWithinItsTimeout(t *testing.
 	_, err = conn.Write(frame[10:])
 	require.NoError(t, err)
 	assert.Equal(t, message{opText, "slow but within the message timeout"}, readFrame(t, conn))
+}
+
+func TestAQuietConnectionGivesItsBuffersBack(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	client := dial(t, ln.Addr().String())
+	server, err := ln.Accept()
+	require.NoError(t, err)
+	defer server.Close()
+	first := bufio.NewReader(server)
+	c := newConn(server, first, 1<<20)
+
+	_, err = client.Write(textFrame("hello"))
+	require.NoError(t, err)
+	_, msg, err := c.readMessage()
+	require.NoError(t, err)
+	require.Equal(t, "hello", string(msg))
+	assert.Same(t, first, c.br, "a busy connection keeps its reader")
+
+	// Quiet for longer than keepBuffersFor: the pause is what is tested.
+	go func() {
+		time.Sleep(keepBuffersFor + keepBuffersFor/2)
+		client.Write(textFrame("again"))
+	}()
+	_, msg, err = c.readMessage()
+	require.NoError(t, err)
+	assert.Equal(t, "again", string(msg), "the byte the idle wait read is not lost")
+	assert.NotSame(t, first, c.br, "the reader was given back while quiet, and a new one taken")
+	assert.LessOrEqual(t, cap(c.msg), len("again"), "a new message buffer, sized by what arrived")
 }
