@@ -177,6 +177,16 @@ func TestReadMessageRefusesTooBigFromTheAnnouncedLength(t *testing.T) {
 		_, _, err := c.readMessage()
 		assert.Equal(t, errMessageTooBig, err)
 	})
+	t.Run("a continuation whose length would overflow the sum", func(t *testing.T) {
+		// 6 bytes, then a continuation announcing 2^63-1: a check written
+		// as len(msg)+length > limit adds them in int64, wraps to a
+		// negative number and lets the frame through (CVE-2020-27813 was
+		// this in gorilla/websocket). Refused from the header alone.
+		wire := concat(clientFrame(0x02, make([]byte, 6)), unhex(t, "80 ff 7f ff ff ff ff ff ff ff 37 fa 21 3d"))
+		c, _ := testConn(&headerOnly{t: t, wire: wire}, 16<<20)
+		_, _, err := c.readMessage()
+		assert.Equal(t, errMessageTooBig, err)
+	})
 	t.Run("a message of exactly the limit is accepted", func(t *testing.T) {
 		c, _ := testConn(bytes.NewReader(clientFrame(0x82, make([]byte, 1000))), 1000)
 		_, payload, err := c.readMessage()
