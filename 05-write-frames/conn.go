@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -473,7 +474,7 @@ func (c *conn) writeFrame(opcode byte, payload []byte) error {
 	}
 	header := appendFrameHeader(c.header[:0], true, opcode, len(payload))
 	if c.trace != nil {
-		c.traceFrame("server", frameHeader{fin: true, opcode: opcode, length: uint64(len(payload)), size: len(header)}, payload, nil)
+		c.traceWritten(header, payload)
 	}
 	if len(header)+len(payload) <= smallWrite {
 		buf := writeBuffers.Get().(*[]byte)
@@ -543,6 +544,26 @@ func (c *conn) awaitClose() bool {
 			return errors.As(err, &closed) || errors.Is(err, io.EOF)
 		}
 	}
+}
+
+// traceWritten shows a frame the server writes as the client will read
+// it: decoded from the bytes that go on the wire, not rebuilt from what the
+// code meant to send, so a wrong header shows up as wrong in the trace too.
+func (c *conn) traceWritten(header, payload []byte) {
+	wire := append(append(make([]byte, 0, len(header)+14), header...), payload[:min(len(payload), 14)]...)
+	h, err := readFrameHeader(bufio.NewReader(bytes.NewReader(wire)))
+	if err != nil {
+		fmt.Fprintf(c.trace, "server frame: %s cannot be decoded: %v\n", hexBytes(header), err)
+		return
+	}
+	rest := payload
+	switch {
+	case h.size > len(header):
+		rest = payload[h.size-len(header):] // the header claims payload bytes as its own
+	case h.size < len(header):
+		rest = append(append([]byte(nil), header[h.size:]...), payload...)
+	}
+	c.traceFrame("server", h, rest, nil)
 }
 
 // traceFrame prints one frame for -trace, if tracing is on; from is

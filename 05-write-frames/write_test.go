@@ -250,3 +250,20 @@ func BenchmarkWriteMessage(b *testing.B) {
 		})
 	}
 }
+
+func TestTraceShowsTheBytesWrittenNotTheFieldsMeant(t *testing.T) {
+	var trace strings.Builder
+	c := newConn(&discardConn{}, nil, 1<<20)
+	c.trace = &trace
+	// A wrong header, as a broken appendFrameHeader would write it: MASK
+	// set on a server frame. The trace must show it, since the client
+	// reads those bytes, whatever the code meant to send.
+	c.traceWritten([]byte{0x81, 0x85}, []byte("\x37\xfa\x21\x3dHello"))
+	assert.Contains(t, trace.String(), "server frame: FIN=1 RSV=000 opcode=0x1 (text) MASK=1 length=5")
+	assert.Contains(t, trace.String(), "37 fa 21 3d")
+
+	trace.Reset()
+	c.traceWritten(appendFrameHeader(nil, true, opText, 5), []byte("Hello"))
+	assert.Contains(t, trace.String(), "server frame: FIN=1 RSV=000 opcode=0x1 (text) MASK=0 length=5")
+	assert.Contains(t, trace.String(), "48 65 6c 6c 6f")
+}
