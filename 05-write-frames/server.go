@@ -235,11 +235,12 @@ func (s *server) end(c *conn, err error) {
 		// Both close frames have been sent: the server closes TCP first, so
 		// the TIME_WAIT state stays on its side (section 7.1.1).
 		s.cfg.log.Printf("%s: closing handshake done (client sent %d%s)", peer, closed.code, quoted(closed.reason))
-	case errors.Is(err, errServerBusy), errors.Is(err, errMessageTimeout):
-		s.cfg.log.Printf("%s: %v; closing", peer, err)
-		c.fail(err.(*protocolError))
 	case errors.As(err, &perr):
-		s.cfg.log.Printf("%s: protocol error: %v; closing", peer, perr)
+		kind := "protocol error: "
+		if perr == errServerBusy || perr == errMessageTimeout {
+			kind = "" // a limit of this server, not a rule the peer broke
+		}
+		s.cfg.log.Printf("%s: %s%v; closing", peer, kind, perr)
 		c.fail(perr)
 	case errors.Is(err, errNoPong):
 		s.cfg.log.Printf("%s: no answer to a ping within %s; dropping", peer, s.cfg.pongWait)
