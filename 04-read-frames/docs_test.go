@@ -52,8 +52,11 @@ func TestDocsShowTheCodeAsItIs(t *testing.T) {
 			path := strings.TrimSuffix(strings.TrimPrefix(marker, "<!-- code: "), " -->")
 			src, err := os.ReadFile(filepath.Join("..", filepath.FromSlash(path)))
 			if assert.NoError(t, err, "docs/%s.md:%d names a file that does not exist", chapter, start) {
-				assert.True(t, strings.Contains(string(src), block),
-					"docs/%s.md:%d: the block is not in %s as shown:\n%s", chapter, start, path, block)
+				if !strings.Contains(string(src), block) {
+					line, text := firstLineNotIn(string(src), lines[start:end])
+					t.Errorf("docs/%s.md:%d: the block is not in %s as shown; from docs/%s.md:%d on it differs:\n\t%s",
+						chapter, start, path, chapter, start+line, text)
+				}
 				shown++
 			}
 		default:
@@ -61,4 +64,16 @@ func TestDocsShowTheCodeAsItIs(t *testing.T) {
 		}
 	}
 	assert.NotZero(t, shown, "the page shows the chapter's code")
+}
+
+// firstLineNotIn returns the index and text of the first line of block at
+// which it stops matching src (the longest prefix of block found in src),
+// so a failure names one line instead of printing the whole block.
+func firstLineNotIn(src string, block []string) (int, string) {
+	for n := 1; n <= len(block); n++ {
+		if !strings.Contains(src, strings.Join(block[:n], "\n")) {
+			return n, block[n-1]
+		}
+	}
+	return len(block), ""
 }

@@ -2,132 +2,14 @@ package main
 
 import (
 	"bufio"
-	"bytes"
-	"encoding/binary"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"os"
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
 )
-
-// Opcodes (RFC 6455 section 5.2). 0x3-0x7 and 0xB-0xF are reserved.
-const (
-	opContinuation byte = 0x0
-	opText         byte = 0x1
-	opBinary       byte = 0x2
-	opClose        byte = 0x8
-	opPing         byte = 0x9
-	opPong         byte = 0xA
-)
-
-// isControl reports whether opcode is a control frame's (close, ping, pong
-// and the reserved 0xB-0xF): the most significant opcode bit is set
-// (section 5.5).
-func isControl(opcode byte) bool { return opcode&0x8 != 0 }
-
-// Close codes (RFC 6455 section 7.4.1).
-const (
-	closeNormal          = 1000
-	closeGoingAway       = 1001
-	closeProtocolError   = 1002
-	closeNoStatus        = 1005 // never sent: stands for a close frame without a code
-	closeInvalidPayload  = 1007
-	closePolicyViolation = 1008
-	closeMessageTooBig   = 1009
-	closeTryAgainLater   = 1013 // registered with IANA after RFC 6455: the server is overloaded
-	maxControlPayloadLen = 125  // section 5.5
-	maxCloseReasonLen    = maxControlPayloadLen - 2
-)
-
-// closeTimeout bounds the closing handshake: how long a close frame may take
-// to write, and how long to wait for the peer's answer to ours.
-const closeTimeout = 2 * time.Second
-
-// frameHeader is a decoded frame header (section 5.2).
-//
-//	 0                   1                   2                   3
-//	 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
-//	+-+-+-+-+-------+-+-------------+-------------------------------+
-//	|F|R|R|R| opcode|M| Payload len |    Extended payload length    |
-//	|I|S|S|S|  (4)  |A|     (7)     |             (16/64)           |
-//	|N|V|V|V|       |S|             |   (if payload len==126/127)   |
-//	| |1|2|3|       |K|             |                               |
-//	+-+-+-+-+-------+-+-------------+ - - - - - - - - - - - - - - - +
-//	|     Extended payload length continued, if payload len == 127  |
-//	+ - - - - - - - - - - - - - - - +-------------------------------+
-//	|                               |Masking-key, if MASK set to 1  |
-//	+-------------------------------+-------------------------------+
-//	| Masking-key (continued)       |          Payload Data         |
-//	+-------------------------------- - - - - - - - - - - - - - - - +
-type frameHeader struct {
-	fin    bool    // last frame of its message
-	rsv    byte    // the three reserved bits, in place: 0x40, 0x20, 0x10
-	opcode byte    // opText, opPing, ...
-	masked bool    // MASK bit: set on every client frame
-	length uint64  // payload length, from whichever of the three forms was used
-	key    [4]byte // masking key, when masked
-	size   int     // bytes the header took on the wire: 2 to 14
-}
-
-// protocolError is a reason to fail the connection: a rule the peer broke,
-// or a limit of this server. code is the close code it maps to (the table
-// in docs/05-write-frames.md), reason says which rule or limit.
-type protocolError struct {
-	code   int
-	reason string
-}
-
-func (e *protocolError) Error() string {
-	return fmt.Sprintf("%s (close code %d)", e.reason, e.code)
-}
-
-// One error value per rule, so that tests and logs can say which one broke.
-var (
-	errUnmasked               = &protocolError{closeProtocolError, "client frame is not masked (RFC 6455 section 5.1)"}
-	errReservedBits           = &protocolError{closeProtocolError, "reserved bits set, but no extension was negotiated (section 5.2)"}
-	errUnknownOpcode          = &protocolError{closeProtocolError, "unknown opcode (section 5.2)"}
-	errLengthTopBit           = &protocolError{closeProtocolError, "64-bit payload length has its most significant bit set (section 5.2)"}
-	errFragmentedControl      = &protocolError{closeProtocolError, "control frame is fragmented (section 5.5)"}
-	errControlTooLong         = &protocolError{closeProtocolError, "control frame payload longer than 125 bytes (section 5.5)"}
-	errUnexpectedContinuation = &protocolError{closeProtocolError, "continuation frame with no message to continue (section 5.4)"}
-	errExpectedContinuation   = &protocolError{closeProtocolError, "new data frame in the middle of a fragmented message (section 5.4)"}
-	errInvalidUTF8            = &protocolError{closeInvalidPayload, "text message is not valid UTF-8 (sections 5.6 and 8.1)"}
-	errMessageTooBig          = &protocolError{closeMessageTooBig, "message larger than the server accepts (section 10.4)"}
-	errBadClosePayload        = &protocolError{closeProtocolError, "close frame with a 1-byte body (section 5.5.1)"}
-	errBadCloseCode           = &protocolError{closeProtocolError, "close code that may not be sent (section 7.4)"}
-	errInvalidCloseReason     = &protocolError{closeInvalidPayload, "close reason is not valid UTF-8 (section 5.5.1)"}
-
-	// Not rules of RFC 6455 but limits of this server, closed the same way.
-	errServerBusy     = &protocolError{closeTryAgainLater, "the server's memory for messages is in use; try again later"}
-	errMessageTimeout = &protocolError{closePolicyViolation, "message not complete within the time the server allows"}
-)
-
-// errNoPong is how readMessage reports a peer that stayed silent after a
-// keepalive ping: it is gone, or too slow to keep.
-var errNoPong = errors.New("no answer to a keepalive ping")
-
-// errCloseSent is what a write returns once our close frame is out: after
-// it, no more data frames (section 5.5.1).
-var errCloseSent = errors.New("close frame already sent")
-
-// peerClosed is how readMessage reports a close frame from the peer, once
-// handleControl has answered it: the closing handshake is done.
-type peerClosed struct {
-	code   int // 1005 ("no status") when the frame had no body
-	reason string
-}
-
-func (e *peerClosed) Error() string {
-	if e.reason == "" {
-		return fmt.Sprintf("peer sent close %d", e.code)
-	}
-	return fmt.Sprintf("peer sent close %d %q", e.code, e.reason)
-}
 
 // conn is one WebSocket connection: one goroutine reads (readMessage), any
 // number may write (writeMessage, writeClose). Writes take a lock, so two
@@ -218,10 +100,6 @@ const (
 	// payload side by side, without a copy.
 	smallWrite = 4 << 10
 )
-
-// writeBuffers lends the buffer a small frame is copied into for its one
-// Write. Shared by all conns, so a connection holds none between writes.
-var writeBuffers = sync.Pool{New: func() any { b := make([]byte, 0, smallWrite); return &b }}
 
 func newConn(netConn net.Conn, br *bufio.Reader, maxMessageSize int64) *conn {
 	c := &conn{
@@ -370,7 +248,7 @@ func (c *conn) awaitFrame() error {
 		}
 		switch {
 		case n == 1:
-			c.resume = resumeReader{first: c.resume.first, pending: true, conn: c.netConn}
+			c.resume = resumeReader{first: c.resume.first, pending: true, netConn: c.netConn}
 			c.br = bufio.NewReaderSize(&c.resume, readBufferSize)
 			return nil
 		case err == nil:
@@ -391,7 +269,7 @@ func (c *conn) awaitFrame() error {
 type resumeReader struct {
 	first   [1]byte
 	pending bool
-	conn    net.Conn
+	netConn net.Conn
 }
 
 func (r *resumeReader) Read(p []byte) (int, error) {
@@ -400,7 +278,7 @@ func (r *resumeReader) Read(p []byte) (int, error) {
 		r.pending = false
 		return 1, nil
 	}
-	return r.conn.Read(p)
+	return r.netConn.Read(p)
 }
 
 // readError turns a read deadline that passed inside a frame or message
@@ -421,149 +299,6 @@ func noEOF(err error) error {
 		return io.ErrUnexpectedEOF
 	}
 	return err
-}
-
-// writeMessage sends a whole message as one frame: opText or opBinary, or
-// a ping or pong (payload at most 125 bytes). It must be written within
-// writeTimeout: a peer that does not read is not allowed to hold the
-// server's goroutine, buffer and socket.
-func (c *conn) writeMessage(opcode byte, payload []byte) error {
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	if c.closeSent {
-		return errCloseSent
-	}
-	c.writeBy(c.writeTimeout)
-	return c.writeFrame(opcode, payload)
-}
-
-// writeClose starts or answers the closing handshake: it sends a close
-// frame with code and reason, once. code closeNoStatus sends an empty body
-// (1005 itself may never be on the wire, section 7.4.1). The reason is cut
-// to fit a control frame, at a character boundary. From then on the peer
-// has closeTimeout to answer: reads stop waiting at that point.
-func (c *conn) writeClose(code int, reason string) error {
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	if c.closeSent {
-		return errCloseSent
-	}
-	c.closeSent = true
-	by := time.Now().Add(closeTimeout)
-	c.closingBy.Store(by.UnixNano())
-	c.netConn.SetReadDeadline(by)
-	var body []byte
-	if code != closeNoStatus {
-		body = binary.BigEndian.AppendUint16(make([]byte, 0, maxControlPayloadLen), uint16(code))
-		body = append(body, truncateUTF8(reason, maxCloseReasonLen)...)
-	}
-	c.writeDue, c.writeArmed = by, by
-	c.netConn.SetWriteDeadline(by)
-	return c.writeFrame(opClose, body)
-}
-
-// writeFrame writes one unmasked frame with FIN set. The caller holds wmu.
-// A small frame is copied behind its header into a borrowed buffer and
-// goes out in one Write; a large one goes out with writev, header and
-// payload side by side, without a copy. After a failed write nothing more
-// is sent: the peer may have part of a frame, and any byte after it would
-// be read as the rest of that frame.
-func (c *conn) writeFrame(opcode byte, payload []byte) error {
-	if c.writeErr != nil {
-		return c.writeErr
-	}
-	header := appendFrameHeader(c.header[:0], true, opcode, len(payload))
-	if c.trace != nil {
-		c.traceWritten(header, payload)
-	}
-	if len(header)+len(payload) <= smallWrite {
-		buf := writeBuffers.Get().(*[]byte)
-		*buf = append(append((*buf)[:0], header...), payload...)
-		c.writeErr = c.writeAll(*buf)
-		writeBuffers.Put(buf)
-		return c.writeErr
-	}
-	c.wbufs = [2][]byte{header, payload}
-	c.bufs = c.wbufs[:]
-	_, err := c.bufs.WriteTo(c.netConn)
-	for c.writeFiredEarly(err) {
-		_, err = c.bufs.WriteTo(c.netConn) // WriteTo dropped what it wrote
-	}
-	c.writeErr = err
-	return err
-}
-
-// writeAll writes p, carrying on after a deadline that fired early.
-func (c *conn) writeAll(p []byte) error {
-	n, err := c.netConn.Write(p)
-	for c.writeFiredEarly(err) {
-		p = p[n:]
-		n, err = c.netConn.Write(p)
-	}
-	return err
-}
-
-// truncateUTF8 cuts s to at most n bytes without splitting a character.
-func truncateUTF8(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
-}
-
-// fail is how the server ends a connection whose peer broke a rule (or hit
-// a limit): send a close frame with the rule's code (section 7.1.7), give
-// the peer a bounded time to answer, then close TCP. If the broken rule
-// left the stream in the middle of a frame, nothing more it sends can be
-// parsed: the server shuts its side and discards what arrives
-// (lingerClose), processing none of it (section 7.1.7). Otherwise it reads
-// on for the peer's close frame; if what comes instead breaks a rule too,
-// or never ends, it lingers the same way, so that the peer still gets our
-// close frame rather than a reset.
-func (c *conn) fail(perr *protocolError) {
-	if c.writeClose(perr.code, perr.reason) == nil {
-		if c.midFrame || !c.awaitClose() {
-			lingerClose(c.netConn)
-		}
-	}
-	c.netConn.Close()
-}
-
-// awaitClose reads and drops whatever the peer still sends until its close
-// frame, an error, or the end of closeTimeout (section 7.1.2), and reports
-// whether the peer closed cleanly. Used after our own close frame went out
-// first, which set that deadline.
-func (c *conn) awaitClose() bool {
-	for {
-		_, _, err := c.readMessage()
-		if err != nil {
-			var closed *peerClosed
-			return errors.As(err, &closed) || errors.Is(err, io.EOF)
-		}
-	}
-}
-
-// traceWritten shows a frame the server writes as the client will read
-// it: decoded from the bytes that go on the wire, not rebuilt from what the
-// code meant to send, so a wrong header shows up as wrong in the trace too.
-func (c *conn) traceWritten(header, payload []byte) {
-	wire := append(append(make([]byte, 0, len(header)+14), header...), payload[:min(len(payload), 14)]...)
-	h, err := readFrameHeader(bufio.NewReader(bytes.NewReader(wire)))
-	if err != nil {
-		fmt.Fprintf(c.trace, "server frame: %s cannot be decoded: %v\n", hexBytes(header), err)
-		return
-	}
-	rest := payload
-	switch {
-	case h.size > len(header):
-		rest = payload[h.size-len(header):] // the header claims payload bytes as its own
-	case h.size < len(header):
-		rest = append(append([]byte(nil), header[h.size:]...), payload...)
-	}
-	c.traceFrame("server", h, rest, nil)
 }
 
 // traceFrame prints one frame for -trace, if tracing is on; from is

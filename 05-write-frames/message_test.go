@@ -117,8 +117,8 @@ func TestReadMessage(t *testing.T) {
 		{"empty fragments are fine", concat(clientFrame(0x01, nil), clientFrame(0x00, []byte("ab")), clientFrame(0x80, nil)), []message{{opText, "ab"}}, nil, io.EOF},
 		{"messages back to back are read one at a time", concat(unhex(t, maskedHello), clientFrame(0x82, bytes.Repeat([]byte{7}, 256)), unhex(t, maskedHello)), []message{{opText, "Hello"}, {opBinary, strings.Repeat("\x07", 256)}, {opText, "Hello"}}, nil, io.EOF},
 		{"a 64 KiB binary message takes the 64-bit length", clientFrame(0x82, bytes.Repeat([]byte("0123456789abcdef"), 4096)), []message{{opBinary, strings.Repeat("0123456789abcdef", 4096)}}, nil, io.EOF},
-		{"a close frame between fragments ends reading", unhex(t, kosmeFirst+close1000Bye), nil, []control{{opClose, "\x03\xe8bye"}}, &peerClosed{code: 1000, reason: "bye"}},
-		{"a close frame without a body reports 1005", clientFrame(0x88, nil), nil, []control{{opClose, ""}}, &peerClosed{code: 1005}},
+		{"a close frame between fragments ends reading", unhex(t, kosmeFirst+close1000Bye), nil, []control{{opClose, "\x03\xe8bye"}}, &closeError{code: 1000, reason: "bye"}},
+		{"a close frame without a body reports 1005", clientFrame(0x88, nil), nil, []control{{opClose, ""}}, &closeError{code: 1005}},
 		{"a continuation with no message started is refused", clientFrame(0x80, []byte("lo")), nil, nil, errUnexpectedContinuation},
 		{"a text frame inside a fragmented message is refused", concat(clientFrame(0x01, []byte("Hel")), clientFrame(0x81, []byte("lo"))), nil, nil, errExpectedContinuation},
 		{"a binary frame inside a fragmented message is refused", concat(clientFrame(0x02, []byte("Hel")), clientFrame(0x02, []byte("lo"))), nil, nil, errExpectedContinuation},
@@ -156,7 +156,7 @@ func TestReadMessageHandlesAnySplitOfTheStream(t *testing.T) {
 	c, _ := testConn(iotest.OneByteReader(bytes.NewReader(wire)), 1<<20)
 	msgs, err := readAll(c)
 	assert.Equal(t, want, msgs, "one byte per read")
-	assert.Equal(t, &peerClosed{code: 1000, reason: "bye"}, err)
+	assert.Equal(t, &closeError{code: 1000, reason: "bye"}, err)
 
 	for i := 1; i < len(wire); i++ {
 		r := io.MultiReader(bytes.NewReader(wire[:i]), bytes.NewReader(wire[i:]))
@@ -165,7 +165,7 @@ func TestReadMessageHandlesAnySplitOfTheStream(t *testing.T) {
 		if !assert.Equal(t, want, msgs, "split after byte %d", i) {
 			return
 		}
-		assert.Equal(t, &peerClosed{code: 1000, reason: "bye"}, err)
+		assert.Equal(t, &closeError{code: 1000, reason: "bye"}, err)
 	}
 }
 

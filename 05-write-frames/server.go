@@ -72,7 +72,7 @@ func serve(ctx context.Context, ln net.Listener, cfg config) error {
 	var acceptErr error
 	backoff := 5 * time.Millisecond
 	for {
-		conn, err := ln.Accept()
+		netConn, err := ln.Accept()
 		if err != nil {
 			if ctx.Err() != nil {
 				break // shutdown: the listener was closed on purpose
@@ -89,26 +89,26 @@ func serve(ctx context.Context, ln net.Listener, cfg config) error {
 			continue
 		}
 		backoff = 5 * time.Millisecond
-		if !s.add(conn) {
-			go s.turnAway(conn)
+		if !s.add(netConn) {
+			go s.turnAway(netConn)
 			continue
 		}
-		go s.handle(conn)
+		go s.handle(netConn)
 	}
 	ln.Close()
 	s.shutdown()
 	return acceptErr
 }
 
-// add registers conn before its goroutine starts, so shutdown cannot miss
+// add registers netConn before its goroutine starts, so shutdown cannot miss
 // it, and reports whether there was room for it (cfg.maxConns). One past
 // the cap is registered too, for the moment turnAway needs.
-func (s *server) add(conn net.Conn) bool {
+func (s *server) add(netConn net.Conn) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.wg.Add(1)
 	full := s.cfg.maxConns > 0 && s.open >= s.cfg.maxConns
-	s.conns[conn] = nil
+	s.conns[netConn] = nil
 	if !full {
 		s.open++
 		s.served++
@@ -120,22 +120,22 @@ func (s *server) add(conn net.Conn) bool {
 // once, without reading its request: the server's slots, memory and file
 // descriptors stay with the clients it already has. Retry-After tells a
 // polite client when to come back (RFC 7231 section 7.1.3).
-func (s *server) turnAway(conn net.Conn) {
+func (s *server) turnAway(netConn net.Conn) {
 	defer s.wg.Done()
-	defer s.remove(conn, false)
-	defer conn.Close()
-	s.cfg.log.Printf("%s: turned away: %d connections open, the most this server takes (-max-conns)", conn.RemoteAddr(), s.cfg.maxConns)
-	conn.SetWriteDeadline(time.Now().Add(time.Second))
-	if writeError(conn, refusal(503, "too many connections; try again later", "Retry-After", "5")) == nil {
-		lingerClose(conn)
+	defer s.remove(netConn, false)
+	defer netConn.Close()
+	s.cfg.log.Printf("%s: turned away: %d connections open, the most this server takes (-max-conns)", netConn.RemoteAddr(), s.cfg.maxConns)
+	netConn.SetWriteDeadline(time.Now().Add(time.Second))
+	if writeError(netConn, refusal(503, "too many connections; try again later", "Retry-After", "5")) == nil {
+		lingerClose(netConn)
 	}
 }
 
-// remove forgets conn; counted says whether it held one of the open slots.
-func (s *server) remove(conn net.Conn, counted bool) {
+// remove forgets netConn; counted says whether it held one of the open slots.
+func (s *server) remove(netConn net.Conn, counted bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.conns, conn)
+	delete(s.conns, netConn)
 	if counted {
 		s.open--
 	}
@@ -144,39 +144,39 @@ func (s *server) remove(conn net.Conn, counted bool) {
 // handle runs in its own goroutine, one per connection. Go's runtime parks
 // the goroutine while it waits for bytes (the netpoller), so a blocking
 // Read here costs no thread: this is what the articles' select() loop was for.
-func (s *server) handle(conn net.Conn) {
+func (s *server) handle(netConn net.Conn) {
 	defer s.wg.Done()
-	defer s.remove(conn, true)
-	defer conn.Close()
-	peer := conn.RemoteAddr()
+	defer s.remove(netConn, true)
+	defer netConn.Close()
+	peer := netConn.RemoteAddr()
 
 	// A client that connects and then says nothing must not hold a
 	// goroutine and a socket forever.
-	conn.SetReadDeadline(time.Now().Add(s.cfg.handshakeTimeout))
-	br := bufio.NewReaderSize(conn, 4096)
+	netConn.SetReadDeadline(time.Now().Add(s.cfg.handshakeTimeout))
+	br := bufio.NewReaderSize(netConn, 4096)
 	// What cannot be the start of a request (a TLS handshake, binary junk)
 	// is refused on its first bytes, not after the whole timeout.
 	if err := checkFirstBytes(br); err != nil {
-		s.refuse(conn, err)
+		s.refuse(netConn, err)
 		return
 	}
 	req, err := readRequest(br, s.cfg.maxHeaderBytes)
 	if err != nil {
-		s.refuse(conn, err)
+		s.refuse(netConn, err)
 		return
 	}
 	s.logRequest(peer, req)
 	if err := checkUpgrade(req); err != nil {
-		s.refuse(conn, err)
+		s.refuse(netConn, err)
 		return
 	}
 	hs, err := checkHandshake(req, s.cfg.protocols)
 	if err != nil {
-		s.refuse(conn, err)
+		s.refuse(netConn, err)
 		return
 	}
-	conn.SetWriteDeadline(time.Now().Add(s.cfg.handshakeTimeout))
-	if err := writeHandshake(conn, hs); err != nil {
+	netConn.SetWriteDeadline(time.Now().Add(s.cfg.handshakeTimeout))
+	if err := writeHandshake(netConn, hs); err != nil {
 		s.cfg.log.Printf("%s: writing the 101 response: %v", peer, err)
 		return
 	}
@@ -187,8 +187,8 @@ func (s *server) handle(conn net.Conn) {
 
 	// The connection is open. A WebSocket connection may be quiet for
 	// hours, so the handshake's deadline goes.
-	conn.SetDeadline(time.Time{})
-	s.echo(conn, br)
+	netConn.SetDeadline(time.Time{})
+	s.echo(netConn, br)
 }
 
 // echo is the WebSocket part of the server: every text or binary message
@@ -228,7 +228,7 @@ func (s *server) echo(netConn net.Conn, br *bufio.Reader) {
 // end finishes a connection after readMessage returned err.
 func (s *server) end(c *conn, err error) {
 	peer := c.netConn.RemoteAddr()
-	var closed *peerClosed
+	var closed *closeError
 	var perr *protocolError
 	switch {
 	case errors.As(err, &closed):
@@ -300,18 +300,18 @@ func (s *server) logRequest(peer net.Addr, req *request) {
 
 // refuse ends a connection whose request failed: an httpError is answered
 // with its status, anything else (timeout, EOF) is only logged.
-func (s *server) refuse(conn net.Conn, err error) {
-	peer := conn.RemoteAddr()
+func (s *server) refuse(netConn net.Conn, err error) {
+	peer := netConn.RemoteAddr()
 	var herr *httpError
 	switch {
 	case errors.As(err, &herr):
 		s.cfg.log.Printf("%s < %s", peer, herr)
-		conn.SetWriteDeadline(time.Now().Add(time.Second))
-		if err := writeError(conn, herr); err != nil {
+		netConn.SetWriteDeadline(time.Now().Add(time.Second))
+		if err := writeError(netConn, herr); err != nil {
 			s.cfg.log.Printf("%s: writing the response: %v", peer, err)
 			return
 		}
-		lingerClose(conn)
+		lingerClose(netConn)
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		s.cfg.log.Printf("%s: no complete request within %s; closing", peer, s.cfg.handshakeTimeout)
 	case errors.Is(err, io.EOF):
@@ -329,12 +329,12 @@ func (s *server) refuse(conn net.Conn, err error) {
 // a broken frame) makes the kernel send RST, and the client may lose our
 // last words. So: send FIN, read and discard for a bounded time; the
 // caller then closes.
-func lingerClose(conn net.Conn) {
-	if tcp, ok := conn.(*net.TCPConn); ok {
+func lingerClose(netConn net.Conn) {
+	if tcp, ok := netConn.(*net.TCPConn); ok {
 		tcp.CloseWrite()
 	}
-	conn.SetReadDeadline(time.Now().Add(time.Second))
-	io.Copy(io.Discard, io.LimitReader(conn, 1<<20))
+	netConn.SetReadDeadline(time.Now().Add(time.Second))
+	io.Copy(io.Discard, io.LimitReader(netConn, 1<<20))
 }
 
 // shutdown sends close code 1001 to every WebSocket client, waits up to
@@ -366,8 +366,8 @@ func (s *server) shutdown() {
 	case <-timer.C:
 		s.mu.Lock()
 		s.cfg.log.Printf("grace period over: closing %d connection(s)", len(s.conns))
-		for conn := range s.conns {
-			conn.Close()
+		for netConn := range s.conns {
+			netConn.Close()
 		}
 		s.mu.Unlock()
 		<-done

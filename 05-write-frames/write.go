@@ -1,97 +1,87 @@
-//go:build !exercise
-
 package main
 
 import (
-	"encoding/binary"
-	"errors"
-	"unicode/utf8"
+	"bufio"
+	"bytes"
+	"fmt"
+	"sync"
 )
 
-// appendFrameHeader appends the header of a server frame to dst (RFC 6455
-// section 5.2): FIN and the opcode, then the payload length in the shortest
-// form that holds it (7 bits up to 125, 126 and 16 bits up to 65535, 127 and
-// 64 bits beyond). A server never masks (section 5.1), so there is no MASK
-// bit and no key; RSV bits stay 0 (no extension was negotiated).
-func appendFrameHeader(dst []byte, fin bool, opcode byte, length int) []byte {
-	first := opcode
-	if fin {
-		first |= 0x80
+// writeBuffers lends the buffer a small frame is copied into for its one
+// Write. Shared by all conns, so a connection holds none between writes.
+var writeBuffers = sync.Pool{New: func() any { b := make([]byte, 0, smallWrite); return &b }}
+
+// writeMessage sends a whole message as one frame: opText or opBinary, or
+// a ping or pong (payload at most 125 bytes). It must be written within
+// writeTimeout: a peer that does not read is not allowed to hold the
+// server's goroutine, buffer and socket.
+func (c *conn) writeMessage(opcode byte, payload []byte) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.closeSent {
+		return errCloseSent
 	}
-	switch {
-	case length <= 125:
-		return append(dst, first, byte(length))
-	case length <= 0xffff:
-		return binary.BigEndian.AppendUint16(append(dst, first, 126), uint16(length))
-	default:
-		return binary.BigEndian.AppendUint64(append(dst, first, 127), uint64(length))
-	}
+	c.writeBy(c.writeTimeout)
+	return c.writeFrame(opcode, payload)
 }
 
-// validCloseCode reports whether code may appear in a close frame received
-// from the peer (RFC 6455 section 7.4, and the IANA registry for 1012-1014).
-func validCloseCode(code int) bool {
-	switch {
-	case code >= 1000 && code <= 1003:
-		return true // normal, going away, protocol error, unsupported data
-	case code >= 1007 && code <= 1014:
-		return true // 1004 is reserved; 1005 and 1006 are never sent
-	case code >= 3000 && code <= 4999:
-		return true // registered for libraries, and private use
+// writeFrame writes one unmasked frame with FIN set. The caller holds wmu.
+// A small frame is copied behind its header into a borrowed buffer and
+// goes out in one Write; a large one goes out with writev, header and
+// payload side by side, without a copy. After a failed write nothing more
+// is sent: the peer may have part of a frame, and any byte after it would
+// be read as the rest of that frame.
+func (c *conn) writeFrame(opcode byte, payload []byte) error {
+	if c.writeErr != nil {
+		return c.writeErr
 	}
-	return false
+	header := appendFrameHeader(c.header[:0], true, opcode, len(payload))
+	if c.trace != nil {
+		c.traceWritten(header, payload)
+	}
+	if len(header)+len(payload) <= smallWrite {
+		buf := writeBuffers.Get().(*[]byte)
+		*buf = append(append((*buf)[:0], header...), payload...)
+		c.writeErr = c.writeAll(*buf)
+		writeBuffers.Put(buf)
+		return c.writeErr
+	}
+	c.wbufs = [2][]byte{header, payload}
+	c.bufs = c.wbufs[:]
+	_, err := c.bufs.WriteTo(c.netConn)
+	for c.writeFiredEarly(err) {
+		_, err = c.bufs.WriteTo(c.netConn) // WriteTo dropped what it wrote
+	}
+	c.writeErr = err
+	return err
 }
 
-// parseClosePayload reads the body of a close frame (section 5.5.1): empty,
-// or a 2-byte big-endian code followed by a UTF-8 reason. An empty body is
-// reported as closeNoStatus (1005), the code that stands for "none".
-func parseClosePayload(payload []byte) (code int, reason string, err error) {
-	switch {
-	case len(payload) == 0:
-		return closeNoStatus, "", nil
-	case len(payload) == 1:
-		return 0, "", errBadClosePayload
+// writeAll writes p, carrying on after a deadline that fired early.
+func (c *conn) writeAll(p []byte) error {
+	n, err := c.netConn.Write(p)
+	for c.writeFiredEarly(err) {
+		p = p[n:]
+		n, err = c.netConn.Write(p)
 	}
-	code = int(binary.BigEndian.Uint16(payload))
-	if !validCloseCode(code) {
-		return 0, "", errBadCloseCode
-	}
-	if !utf8.Valid(payload[2:]) {
-		return 0, "", errInvalidCloseReason
-	}
-	return code, string(payload[2:]), nil
+	return err
 }
 
-// handleControl answers the control frames readMessage meets.
-//
-// A ping gets a pong with the same payload (section 5.5.2). Once our close
-// frame is out, pings go unanswered: nothing more is sent after a close
-// frame here, and the peer, which must answer our close, is not waiting
-// for a pong. A pong is ignored: it may be unsolicited (section 5.5.3). A
-// close frame is checked, then answered with a close frame carrying its
-// code (1000 if it had none), unless ours already went out and this is the
-// reply to it. Either way the closing handshake is complete and readMessage
-// ends with *peerClosed.
-func (c *conn) handleControl(h frameHeader, payload []byte) error {
-	switch h.opcode {
-	case opPing:
-		if err := c.writeMessage(opPong, payload); err != nil && !errors.Is(err, errCloseSent) {
-			return err
-		}
-		return nil
-	case opPong:
-		return nil
-	}
-	code, reason, err := parseClosePayload(payload)
+// traceWritten shows a frame the server writes as the client will read
+// it: decoded from the bytes that go on the wire, not rebuilt from what the
+// code meant to send, so a wrong header shows up as wrong in the trace too.
+func (c *conn) traceWritten(header, payload []byte) {
+	wire := append(append(make([]byte, 0, len(header)+14), header...), payload[:min(len(payload), 14)]...)
+	h, err := readFrameHeader(bufio.NewReader(bytes.NewReader(wire)))
 	if err != nil {
-		return err
+		fmt.Fprintf(c.trace, "server frame: %s cannot be decoded: %v\n", hexBytes(header), err)
+		return
 	}
-	reply := code
-	if code == closeNoStatus {
-		reply = closeNormal
+	rest := payload
+	switch {
+	case h.size > len(header):
+		rest = payload[h.size-len(header):] // the header claims payload bytes as its own
+	case h.size < len(header):
+		rest = append(append([]byte(nil), header[h.size:]...), payload...)
 	}
-	if err := c.writeClose(reply, ""); err != nil && !errors.Is(err, errCloseSent) {
-		return err
-	}
-	return &peerClosed{code: code, reason: reason}
+	c.traceFrame("server", h, rest, nil)
 }

@@ -102,15 +102,15 @@ func TestHandleControl(t *testing.T) {
 		{"a ping gets a pong with the same payload", opPing, "48 65 6c 6c 6f", false, "8a 05 48 65 6c 6c 6f", nil},
 		{"an empty ping gets an empty pong", opPing, "", false, "8a 00", nil},
 		{"a pong gets no answer", opPong, "48 65 6c 6c 6f", false, "", nil},
-		{"a close 1000 'bye' is answered with 1000", opClose, "03 e8 62 79 65", false, "88 02 03 e8", &peerClosed{code: 1000, reason: "bye"}},
-		{"a close 4000 is answered with 4000", opClose, "0f a0", false, "88 02 0f a0", &peerClosed{code: 4000}},
-		{"an empty close is answered with 1000", opClose, "", false, "88 02 03 e8", &peerClosed{code: 1005}},
+		{"a close 1000 'bye' is answered with 1000", opClose, "03 e8 62 79 65", false, "88 02 03 e8", &closeError{code: 1000, reason: "bye"}},
+		{"a close 4000 is answered with 4000", opClose, "0f a0", false, "88 02 0f a0", &closeError{code: 4000}},
+		{"an empty close is answered with 1000", opClose, "", false, "88 02 03 e8", &closeError{code: 1005}},
 		{"a close with a 1-byte body is not answered here (the caller fails with 1002)", opClose, "03", false, "", errBadClosePayload},
 		{"a close with code 1006 is not answered here", opClose, "03 ee", false, "", errBadCloseCode},
 		{"a close with a bad reason is not answered here (1007)", opClose, "03 e8 ff", false, "", errInvalidCloseReason},
 		{"after our close, a ping goes unanswered", opPing, "48 65 6c 6c 6f", true, "", nil},
-		{"after our close, the peer's close is the reply: no second close", opClose, "03 e9", true, "", &peerClosed{code: 1001}},
-		{"after our close, a reply with another code is still the reply (simultaneous close, P4)", opClose, "03 e8", true, "", &peerClosed{code: 1000}},
+		{"after our close, the peer's close is the reply: no second close", opClose, "03 e9", true, "", &closeError{code: 1001}},
+		{"after our close, a reply with another code is still the reply (simultaneous close, P4)", opClose, "03 e8", true, "", &closeError{code: 1000}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,21 +2,6 @@
 
 package main
 
-// appendFrameHeader appends the header of a server frame to dst.
-//
-// Exercise (docs/05-write-frames.md, section "Exercises"; RFC 6455 section
-// 5.2): first byte: 0x80 if fin, OR the opcode. Then the length in the
-// shortest form: up to 125 in the second byte itself; up to 65535 as 126
-// and a 16-bit big-endian length; beyond, 127 and a 64-bit one. A server
-// never sets MASK (section 5.1).
-//
-// Hint: encoding/binary.BigEndian.AppendUint16 and AppendUint64.
-// Pithikos/python-websocket-server counts characters, not bytes: the
-// length is len() of the UTF-8 bytes.
-func appendFrameHeader(dst []byte, fin bool, opcode byte, length int) []byte {
-	return dst
-}
-
 // validCloseCode reports whether code may appear in a received close frame.
 //
 // Exercise (section 7.4 and docs/05-write-frames.md's table): 1000-1003 and
@@ -44,7 +29,7 @@ func parseClosePayload(payload []byte) (code int, reason string, err error) {
 // is ignored. A close frame: parseClosePayload, returning its error if any;
 // then c.writeClose with the same code (closeNormal if it was
 // closeNoStatus) and an empty reason, where errCloseSent means ours went out
-// first and this close is the reply; then return &peerClosed{code, reason}.
+// first and this close is the reply; then return &closeError{code, reason}.
 func (c *conn) handleControl(h frameHeader, payload []byte) error {
 	return nil
 }
