@@ -22,7 +22,7 @@ type config struct {
 	handshakeTimeout time.Duration // the whole request must arrive within this
 	maxHeaderBytes   int           // request line and headers, CRLFs included
 	maxConns         int           // connections open at once; past it, 503 (0: no limit)
-	trace            bool          // log every request header
+	trace            bool          // log every request header, and every byte after the handshake
 	protocols        []string      // subprotocols the server speaks, in no particular order
 }
 
