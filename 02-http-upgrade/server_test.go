@@ -46,16 +46,16 @@ func TestServerAnswersEachKindOfRequest(t *testing.T) {
 		status  int
 		headers map[string]string
 	}{
-		{"a valid upgrade gets 501 until chapter 03", rfcRequest, 501, nil},
-		{"Firefox's request is a valid upgrade", firefoxRequest, 501, nil},
-		{"a malformed request line gets 400", "GET\r\n\r\n", 400, nil},
-		{"a space before a colon gets 400", "GET / HTTP/1.1\r\nHost : a\r\n\r\n", 400, nil},
-		{"POST gets 405 with Allow: GET", "POST /chat HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n", 405, map[string]string{"Allow": "GET"}},
-		{"a plain GET gets 426 with Upgrade: websocket", "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n", 426, map[string]string{"Upgrade": "websocket", "Connection": "Upgrade"}},
-		{"a missing Host gets 400", strings.Replace(rfcRequest, "Host: server.example.com\r\n", "", 1), 400, nil},
-		{"HTTP/1.0 gets 400", strings.Replace(rfcRequest, "HTTP/1.1", "HTTP/1.0", 1), 400, nil},
-		{"HTTP/3.0 gets 505", strings.Replace(rfcRequest, "HTTP/1.1", "HTTP/3.0", 1), 505, nil},
-		{"the protocol overview's curl request (no key, no version) is still an upgrade here; chapter 03 refuses it", "GET / HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nHost: echo.websocket.org\r\nOrigin: http://www.websocket.org\r\n\r\n", 501, nil},
+		{name: "a valid upgrade gets 501 until chapter 03", raw: rfcRequest, status: 501},
+		{name: "Firefox's request is a valid upgrade", raw: firefoxRequest, status: 501},
+		{name: "a malformed request line gets 400", raw: "GET\r\n\r\n", status: 400},
+		{name: "a space before a colon gets 400", raw: "GET / HTTP/1.1\r\nHost : a\r\n\r\n", status: 400},
+		{name: "POST gets 405 with Allow: GET", raw: "POST /chat HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n", status: 405, headers: map[string]string{"Allow": "GET"}},
+		{name: "a plain GET gets 426 with Upgrade: websocket", raw: "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n", status: 426, headers: map[string]string{"Upgrade": "websocket", "Connection": "Upgrade"}},
+		{name: "a missing Host gets 400", raw: strings.Replace(rfcRequest, "Host: server.example.com\r\n", "", 1), status: 400},
+		{name: "HTTP/1.0 gets 400", raw: strings.Replace(rfcRequest, "HTTP/1.1", "HTTP/1.0", 1), status: 400},
+		{name: "HTTP/3.0 gets 505", raw: strings.Replace(rfcRequest, "HTTP/1.1", "HTTP/3.0", 1), status: 505},
+		{name: "the protocol overview's curl request (no key, no version) is still an upgrade here; chapter 03 refuses it", raw: "GET / HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nHost: echo.websocket.org\r\nOrigin: http://www.websocket.org\r\n\r\n", status: 501},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -155,20 +155,20 @@ func TestServerAnswersEachKindOfRequest(t *testing.T) {
 		status  int
 		headers map[string]string
 	}{
-		{"the RFC's request gets 101 and the RFC's accept value", rfcRequest, 101, map[string]string{"Sec-WebSocket-Accept": "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", "Sec-WebSocket-Protocol": "chat", "Upgrade": "websocket", "Connection": "Upgrade"}},
-		{"Firefox's request gets 101 without a subprotocol", firefoxRequest, 101, map[string]string{"Sec-WebSocket-Accept": "HSmrc0sMlYUkAGmm5OPpG2HaGWk=", "Sec-WebSocket-Protocol": ""}},
-		{"a key padded with spaces and tabs, as the last header, gets the RFC's accept value (isnowfy/python-websocket and Pithikos/python-websocket-server)", strings.Replace(strings.Replace(rfcRequest, "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", "", 1), "\r\n\r\n", "\r\nSec-WebSocket-Key: \t dGhlIHNhbXBsZSBub25jZQ== \t\r\n\r\n", 1), 101, map[string]string{"Sec-WebSocket-Accept": "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="}},
-		{"a missing key gets 400, not a silent close (isnowfy/python-websocket)", strings.Replace(rfcRequest, "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", "", 1), 400, nil},
-		{"a 10-byte key gets 400", strings.Replace(rfcRequest, "dGhlIHNhbXBsZSBub25jZQ==", "dGhlIHNhbXBsZQ==", 1), 400, nil},
-		{"version 8 gets 426 naming version 13", strings.Replace(rfcRequest, "Version: 13", "Version: 8", 1), 426, map[string]string{"Sec-WebSocket-Version": "13", "Upgrade": "websocket", "Connection": "Upgrade"}},
-		{"the protocol overview's curl request (no key, no version) gets 426", "GET / HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nHost: echo.websocket.org\r\nOrigin: http://www.websocket.org\r\n\r\n", 426, map[string]string{"Sec-WebSocket-Version": "13"}},
-		{"a malformed request line gets 400", "GET\r\n\r\n", 400, nil},
-		{"a space before a colon gets 400", "GET / HTTP/1.1\r\nHost : a\r\n\r\n", 400, nil},
-		{"POST gets 405 with Allow: GET", "POST /chat HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n", 405, map[string]string{"Allow": "GET"}},
-		{"a plain GET gets 426 with Upgrade: websocket", "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n", 426, map[string]string{"Upgrade": "websocket", "Connection": "Upgrade"}},
-		{"a missing Host gets 400", strings.Replace(rfcRequest, "Host: server.example.com\r\n", "", 1), 400, nil},
-		{"HTTP/1.0 gets 400", strings.Replace(rfcRequest, "HTTP/1.1", "HTTP/1.0", 1), 400, nil},
-		{"HTTP/3.0 gets 505", strings.Replace(rfcRequest, "HTTP/1.1", "HTTP/3.0", 1), 505, nil},
+		{name: "the RFC's request gets 101 and the RFC's accept value", raw: rfcRequest, status: 101, headers: map[string]string{"Sec-WebSocket-Accept": "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", "Sec-WebSocket-Protocol": "chat", "Upgrade": "websocket", "Connection": "Upgrade"}},
+		{name: "Firefox's request gets 101 without a subprotocol", raw: firefoxRequest, status: 101, headers: map[string]string{"Sec-WebSocket-Accept": "HSmrc0sMlYUkAGmm5OPpG2HaGWk=", "Sec-WebSocket-Protocol": ""}},
+		{name: "a key padded with spaces and tabs, as the last header, gets the RFC's accept value (isnowfy/python-websocket and Pithikos/python-websocket-server)", raw: strings.Replace(strings.Replace(rfcRequest, "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", "", 1), "\r\n\r\n", "\r\nSec-WebSocket-Key: \t dGhlIHNhbXBsZSBub25jZQ== \t\r\n\r\n", 1), status: 101, headers: map[string]string{"Sec-WebSocket-Accept": "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="}},
+		{name: "a missing key gets 400, not a silent close (isnowfy/python-websocket)", raw: strings.Replace(rfcRequest, "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", "", 1), status: 400},
+		{name: "a 10-byte key gets 400", raw: strings.Replace(rfcRequest, "dGhlIHNhbXBsZSBub25jZQ==", "dGhlIHNhbXBsZQ==", 1), status: 400},
+		{name: "version 8 gets 426 naming version 13", raw: strings.Replace(rfcRequest, "Version: 13", "Version: 8", 1), status: 426, headers: map[string]string{"Sec-WebSocket-Version": "13", "Upgrade": "websocket", "Connection": "Upgrade"}},
+		{name: "the protocol overview's curl request (no key, no version) gets 426", raw: "GET / HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nHost: echo.websocket.org\r\nOrigin: http://www.websocket.org\r\n\r\n", status: 426, headers: map[string]string{"Sec-WebSocket-Version": "13"}},
+		{name: "a malformed request line gets 400", raw: "GET\r\n\r\n", status: 400},
+		{name: "a space before a colon gets 400", raw: "GET / HTTP/1.1\r\nHost : a\r\n\r\n", status: 400},
+		{name: "POST gets 405 with Allow: GET", raw: "POST /chat HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n", status: 405, headers: map[string]string{"Allow": "GET"}},
+		{name: "a plain GET gets 426 with Upgrade: websocket", raw: "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n", status: 426, headers: map[string]string{"Upgrade": "websocket", "Connection": "Upgrade"}},
+		{name: "a missing Host gets 400", raw: strings.Replace(rfcRequest, "Host: server.example.com\r\n", "", 1), status: 400},
+		{name: "HTTP/1.0 gets 400", raw: strings.Replace(rfcRequest, "HTTP/1.1", "HTTP/1.0", 1), status: 400},
+		{name: "HTTP/3.0 gets 505", raw: strings.Replace(rfcRequest, "HTTP/1.1", "HTTP/3.0", 1), status: 505},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/binary"
 	"io"
 	"testing"
 
@@ -14,17 +13,9 @@ import (
 // memory taken only as bytes arrive, within a budget, and given back after
 // a large message. Each replays an attack in miniature.
 
-// announce is the header of a masked binary frame that announces n bytes
-// of payload in the 64-bit form, with the RFC's masking key.
-func announce(n uint64) []byte {
-	h := []byte{0x82, 0x80 | 127}
-	h = binary.BigEndian.AppendUint64(h, n)
-	return append(h, rfcKey[:]...)
-}
-
 func TestReadMessageTakesMemoryAsBytesArriveNotAsAnnounced(t *testing.T) {
 	// 16 MiB announced, 10 bytes sent, then the peer is gone.
-	wire := append(announce(16<<20), make([]byte, 10)...)
+	wire := append(clientHeader(0x82, 16<<20), make([]byte, 10)...)
 	c, _ := testConn(bytes.NewReader(wire), 16<<20)
 	_, _, err := c.readMessage()
 	assert.ErrorIs(t, err, io.ErrUnexpectedEOF)

@@ -73,30 +73,30 @@ func TestReadMessage(t *testing.T) {
 		controls []control
 		err      error
 	}{
-		{"the RFC's masked Hello is a text message", unhex(t, maskedHello), []message{{opText, "Hello"}}, nil, io.EOF},
-		{"a character split across fragments is valid text", unhex(t, kosmeFirst+kosmeLast), []message{{opText, kosme}}, nil, io.EOF},
-		{"a ping between fragments goes to onControl and the message still arrives", unhex(t, kosmeFirst+maskedPingHelo+kosmeLast), []message{{opText, kosme}}, []control{{opPing, "Hello"}}, io.EOF},
-		{"an unsolicited pong is passed on too", unhex(t, maskedPong+maskedHello), []message{{opText, "Hello"}}, []control{{opPong, "Hello"}}, io.EOF},
-		{"a binary message is not checked as UTF-8", clientFrame(0x82, []byte{0xff, 0xfe, 0xed, 0xa0}), []message{{opBinary, "\xff\xfe\xed\xa0"}}, nil, io.EOF},
-		{"an empty text message is a message", clientFrame(0x81, nil), []message{{opText, ""}}, nil, io.EOF},
-		{"empty fragments are fine", concat(clientFrame(0x01, nil), clientFrame(0x00, []byte("ab")), clientFrame(0x80, nil)), []message{{opText, "ab"}}, nil, io.EOF},
-		{"messages back to back are read one at a time", concat(unhex(t, maskedHello), clientFrame(0x82, bytes.Repeat([]byte{7}, 256)), unhex(t, maskedHello)), []message{{opText, "Hello"}, {opBinary, strings.Repeat("\x07", 256)}, {opText, "Hello"}}, nil, io.EOF},
-		{"a 64 KiB binary message takes the 64-bit length", clientFrame(0x82, bytes.Repeat([]byte("0123456789abcdef"), 4096)), []message{{opBinary, strings.Repeat("0123456789abcdef", 4096)}}, nil, io.EOF},
-		{"a close frame between fragments ends reading", unhex(t, kosmeFirst+close1000Bye), nil, []control{{opClose, "\x03\xe8bye"}}, &closeError{code: 1000, reason: "bye"}},
-		{"a close frame without a body reports 1005", clientFrame(0x88, nil), nil, []control{{opClose, ""}}, &closeError{code: 1005}},
-		{"a continuation with no message started is refused", clientFrame(0x80, []byte("lo")), nil, nil, errUnexpectedContinuation},
-		{"a text frame inside a fragmented message is refused", concat(clientFrame(0x01, []byte("Hel")), clientFrame(0x81, []byte("lo"))), nil, nil, errExpectedContinuation},
-		{"a binary frame inside a fragmented message is refused", concat(clientFrame(0x02, []byte("Hel")), clientFrame(0x02, []byte("lo"))), nil, nil, errExpectedContinuation},
-		{"Autobahn 6.3.1 (an encoded surrogate) is invalid UTF-8", clientFrame(0x81, unhex(t, "ce ba e1 bd b9 cf 83 ce bc ce b5 ed a0 80 65 64 69 74 65 64")), nil, nil, errInvalidUTF8},
-		{"an overlong encoding is invalid UTF-8", clientFrame(0x81, []byte{0xc0, 0xaf}), nil, nil, errInvalidUTF8},
-		{"a code point above U+10FFFF is invalid UTF-8", clientFrame(0x81, []byte{0xf4, 0x90, 0x80, 0x80}), nil, nil, errInvalidUTF8},
-		{"text that ends in the middle of a character is invalid", clientFrame(0x81, []byte{'a', 0xce}), nil, nil, errInvalidUTF8},
-		{"a fragmented text that ends mid-character is invalid", concat(clientFrame(0x01, []byte{'a'}), clientFrame(0x80, []byte{0xe2, 0x82})), nil, nil, errInvalidUTF8},
-		{"a first fragment ending in ed a0 fails before the rest arrives", clientFrame(0x01, unhex(t, "ce ba e1 bd b9 cf 83 ce bc ce b5 ed a0")), nil, nil, errInvalidUTF8},
-		{"an unmasked frame is refused", unhex(t, "81 05 48 65 6c 6c 6f"), nil, nil, errUnmasked},
-		{"a header rule broken inside a fragmented message ends it", concat(clientFrame(0x01, []byte("Hel")), clientFrame(0x09, []byte("ping"))), nil, nil, errFragmentedControl},
-		{"the stream ending inside a payload is not a clean end", unhex(t, maskedHello)[:8], nil, nil, io.ErrUnexpectedEOF},
-		{"the stream ending between fragments is not a clean end", unhex(t, kosmeFirst), nil, nil, io.ErrUnexpectedEOF},
+		{name: "the RFC's masked Hello is a text message", wire: unhex(maskedHello), want: []message{{opText, "Hello"}}, controls: nil, err: io.EOF},
+		{name: "a character split across fragments is valid text", wire: unhex(kosmeFirst + kosmeLast), want: []message{{opText, kosme}}, controls: nil, err: io.EOF},
+		{name: "a ping between fragments goes to onControl and the message still arrives", wire: unhex(kosmeFirst + maskedPingHelo + kosmeLast), want: []message{{opText, kosme}}, controls: []control{{opPing, "Hello"}}, err: io.EOF},
+		{name: "an unsolicited pong is passed on too", wire: unhex(maskedPong + maskedHello), want: []message{{opText, "Hello"}}, controls: []control{{opPong, "Hello"}}, err: io.EOF},
+		{name: "a binary message is not checked as UTF-8", wire: clientFrame(0x82, []byte{0xff, 0xfe, 0xed, 0xa0}), want: []message{{opBinary, "\xff\xfe\xed\xa0"}}, controls: nil, err: io.EOF},
+		{name: "an empty text message is a message", wire: clientFrame(0x81, nil), want: []message{{opText, ""}}, controls: nil, err: io.EOF},
+		{name: "empty fragments are fine", wire: concat(clientFrame(0x01, nil), clientFrame(0x00, []byte("ab")), clientFrame(0x80, nil)), want: []message{{opText, "ab"}}, controls: nil, err: io.EOF},
+		{name: "messages back to back are read one at a time", wire: concat(unhex(maskedHello), clientFrame(0x82, bytes.Repeat([]byte{7}, 256)), unhex(maskedHello)), want: []message{{opText, "Hello"}, {opBinary, strings.Repeat("\x07", 256)}, {opText, "Hello"}}, controls: nil, err: io.EOF},
+		{name: "a 64 KiB binary message takes the 64-bit length", wire: clientFrame(0x82, bytes.Repeat([]byte("0123456789abcdef"), 4096)), want: []message{{opBinary, strings.Repeat("0123456789abcdef", 4096)}}, controls: nil, err: io.EOF},
+		{name: "a close frame between fragments ends reading", wire: unhex(kosmeFirst + close1000Bye), want: nil, controls: []control{{opClose, "\x03\xe8bye"}}, err: &closeError{code: 1000, reason: "bye"}},
+		{name: "a close frame without a body reports 1005", wire: clientFrame(0x88, nil), want: nil, controls: []control{{opClose, ""}}, err: &closeError{code: 1005}},
+		{name: "a continuation with no message started is refused", wire: clientFrame(0x80, []byte("lo")), want: nil, controls: nil, err: errUnexpectedContinuation},
+		{name: "a text frame inside a fragmented message is refused", wire: concat(clientFrame(0x01, []byte("Hel")), clientFrame(0x81, []byte("lo"))), want: nil, controls: nil, err: errExpectedContinuation},
+		{name: "a binary frame inside a fragmented message is refused", wire: concat(clientFrame(0x02, []byte("Hel")), clientFrame(0x02, []byte("lo"))), want: nil, controls: nil, err: errExpectedContinuation},
+		{name: "Autobahn 6.3.1 (an encoded surrogate) is invalid UTF-8", wire: clientFrame(0x81, unhex("ce ba e1 bd b9 cf 83 ce bc ce b5 ed a0 80 65 64 69 74 65 64")), want: nil, controls: nil, err: errInvalidUTF8},
+		{name: "an overlong encoding is invalid UTF-8", wire: clientFrame(0x81, []byte{0xc0, 0xaf}), want: nil, controls: nil, err: errInvalidUTF8},
+		{name: "a code point above U+10FFFF is invalid UTF-8", wire: clientFrame(0x81, []byte{0xf4, 0x90, 0x80, 0x80}), want: nil, controls: nil, err: errInvalidUTF8},
+		{name: "text that ends in the middle of a character is invalid", wire: clientFrame(0x81, []byte{'a', 0xce}), want: nil, controls: nil, err: errInvalidUTF8},
+		{name: "a fragmented text that ends mid-character is invalid", wire: concat(clientFrame(0x01, []byte{'a'}), clientFrame(0x80, []byte{0xe2, 0x82})), want: nil, controls: nil, err: errInvalidUTF8},
+		{name: "a first fragment ending in ed a0 fails before the rest arrives", wire: clientFrame(0x01, unhex("ce ba e1 bd b9 cf 83 ce bc ce b5 ed a0")), want: nil, controls: nil, err: errInvalidUTF8},
+		{name: "an unmasked frame is refused", wire: unhex("81 05 48 65 6c 6c 6f"), want: nil, controls: nil, err: errUnmasked},
+		{name: "a header rule broken inside a fragmented message ends it", wire: concat(clientFrame(0x01, []byte("Hel")), clientFrame(0x09, []byte("ping"))), want: nil, controls: nil, err: errFragmentedControl},
+		{name: "the stream ending inside a payload is not a clean end", wire: unhex(maskedHello)[:8], want: nil, controls: nil, err: io.ErrUnexpectedEOF},
+		{name: "the stream ending between fragments is not a clean end", wire: unhex(kosmeFirst), want: nil, controls: nil, err: io.ErrUnexpectedEOF},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -114,8 +114,8 @@ func concat(frames ...[]byte) []byte { return bytes.Join(frames, nil) }
 func TestReadMessageHandlesAnySplitOfTheStream(t *testing.T) {
 	// A whole conversation: fragmented text with a ping inside, 300 bytes
 	// of binary (16-bit length), the RFC's Hello, then a close.
-	wire := concat(unhex(t, kosmeFirst), unhex(t, maskedPingHelo), unhex(t, kosmeLast),
-		clientFrame(0x82, bytes.Repeat([]byte{0xab}, 300)), unhex(t, maskedHello), unhex(t, close1000Bye))
+	wire := concat(unhex(kosmeFirst), unhex(maskedPingHelo), unhex(kosmeLast),
+		clientFrame(0x82, bytes.Repeat([]byte{0xab}, 300)), unhex(maskedHello), unhex(close1000Bye))
 	want := []message{{opText, kosme}, {opBinary, strings.Repeat("\xab", 300)}, {opText, "Hello"}}
 
 	c, _ := testConn(iotest.OneByteReader(bytes.NewReader(wire)), 1<<20)
@@ -164,7 +164,7 @@ func TestReadMessageRefusesTooBigFromTheAnnouncedLength(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, _ := testConn(&headerOnly{t: t, wire: unhex(t, tt.wire)}, tt.limit)
+			c, _ := testConn(&headerOnly{t: t, wire: unhex(tt.wire)}, tt.limit)
 			_, _, err := c.readMessage()
 			assert.Equal(t, errMessageTooBig, err)
 			assert.Zero(t, cap(c.msg), "nothing was allocated for it")
@@ -182,7 +182,7 @@ func TestReadMessageRefusesTooBigFromTheAnnouncedLength(t *testing.T) {
 		// as len(msg)+length > limit adds them in int64, wraps to a
 		// negative number and lets the frame through (CVE-2020-27813 was
 		// this in gorilla/websocket). Refused from the header alone.
-		wire := concat(clientFrame(0x02, make([]byte, 6)), unhex(t, "80 ff 7f ff ff ff ff ff ff ff 37 fa 21 3d"))
+		wire := concat(clientFrame(0x02, make([]byte, 6)), unhex("80 ff 7f ff ff ff ff ff ff ff 37 fa 21 3d"))
 		c, _ := testConn(&headerOnly{t: t, wire: wire}, 16<<20)
 		_, _, err := c.readMessage()
 		assert.Equal(t, errMessageTooBig, err)
@@ -198,7 +198,7 @@ func TestReadMessageRefusesTooBigFromTheAnnouncedLength(t *testing.T) {
 func TestReadMessageReusesItsBuffer(t *testing.T) {
 	var wire []byte
 	for range 100 {
-		wire = append(wire, unhex(t, maskedHello)...)
+		wire = append(wire, unhex(maskedHello)...)
 	}
 	c, _ := testConn(bytes.NewReader(wire), 1<<20)
 	_, _, err := c.readMessage() // the first message allocates the buffer

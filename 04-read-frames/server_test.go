@@ -83,11 +83,11 @@ func TestServerLogsEachMessage(t *testing.T) {
 	ts := startServer(t, testConfig())
 	// The first frame travels in the same write as the request: it must
 	// not be lost with the request's buffer.
-	conn := openWebSocket(t, ts.addr, unhex(t, maskedHello))
+	conn := openWebSocket(t, ts.addr, unhex(maskedHello))
 	ts.logs.waitFor(`text message (5 bytes): "Hello"`)
 
 	// Fragmented text with a ping in the middle.
-	_, err := conn.Write(unhex(t, kosmeFirst+maskedPingHelo+kosmeLast))
+	_, err := conn.Write(unhex(kosmeFirst + maskedPingHelo + kosmeLast))
 	require.NoError(t, err)
 	ts.logs.waitFor("ping (5 bytes)")
 	ts.logs.waitFor(fmt.Sprintf("text message (11 bytes): %q", kosme))
@@ -98,7 +98,7 @@ func TestServerLogsEachMessage(t *testing.T) {
 	ts.logs.waitFor("binary message (65536 bytes): ab ab ab ab")
 
 	// A close frame: this chapter logs it and hangs up.
-	_, err = conn.Write(unhex(t, close1000Bye))
+	_, err = conn.Write(unhex(close1000Bye))
 	require.NoError(t, err)
 	requireHangUp(t, conn)
 	ts.logs.waitFor(`peer sent close 1000 "bye"`)
@@ -113,11 +113,11 @@ func TestServerHangsUpOnAProtocolError(t *testing.T) {
 		wire []byte
 		want error
 	}{
-		{"an unmasked frame", unhex(t, "81 05 48 65 6c 6c 6f"), errUnmasked},
+		{"an unmasked frame", unhex("81 05 48 65 6c 6c 6f"), errUnmasked},
 		{"reserved bits", clientFrame(0xc1, []byte("Hello")), errReservedBits},
 		{"a reserved opcode", clientFrame(0x83, nil), errUnknownOpcode},
 		{"a ping of 126 bytes", clientFrame(0x89, make([]byte, 126)), errControlTooLong},
-		{"2^62 bytes announced", unhex(t, "82 ff 40 00 00 00 00 00 00 00 37 fa 21 3d"), errMessageTooBig},
+		{"2^62 bytes announced", unhex("82 ff 40 00 00 00 00 00 00 00 37 fa 21 3d"), errMessageTooBig},
 		{"invalid UTF-8", clientFrame(0x81, []byte{0xed, 0xa0, 0x80}), errInvalidUTF8},
 		{"a continuation with nothing to continue", clientFrame(0x80, []byte("lo")), errUnexpectedContinuation},
 	}
@@ -130,14 +130,14 @@ func TestServerHangsUpOnAProtocolError(t *testing.T) {
 		})
 	}
 	// The server is still up.
-	openWebSocket(t, ts.addr, unhex(t, maskedHello))
+	openWebSocket(t, ts.addr, unhex(maskedHello))
 }
 
 func TestServerTracesEveryFrame(t *testing.T) {
 	cfg := testConfig()
 	cfg.trace = true
 	ts := startServer(t, cfg)
-	conn := openWebSocket(t, ts.addr, unhex(t, maskedHello))
+	conn := openWebSocket(t, ts.addr, unhex(maskedHello))
 	trace := ts.logs.waitFor("frame: FIN=1 RSV=000 opcode=0x1 (text) MASK=1 length=5")
 	row := func(bytes, note string) string { return fmt.Sprintf("  %-47s %s\n", bytes, note) }
 	assert.Contains(t, trace, row("81", "FIN=1 RSV1-3=000 opcode=0x1")+
@@ -153,7 +153,7 @@ func TestServerTracesEveryFrame(t *testing.T) {
 		row("01 00", "16-bit length = 256"))
 	assert.Contains(t, trace, "payload, masked ... (240 more)")
 
-	_, err = conn.Write(unhex(t, "81 05 48 65 6c 6c 6f"))
+	_, err = conn.Write(unhex("81 05 48 65 6c 6c 6f"))
 	require.NoError(t, err)
 	trace = ts.logs.waitFor("MASK=0 length=5")
 	assert.Contains(t, trace, "!! client frame is not masked")
@@ -185,7 +185,7 @@ func TestServerHandshakesWithGoNetHTTPClient(t *testing.T) {
 
 	rw, ok := resp.Body.(io.ReadWriteCloser)
 	require.True(t, ok, "a 101 response body is the raw connection")
-	_, err = rw.Write(unhex(t, maskedHello))
+	_, err = rw.Write(unhex(maskedHello))
 	require.NoError(t, err)
 	ts.logs.waitFor(`text message (5 bytes): "Hello"`)
 }
@@ -198,20 +198,20 @@ func TestServerAnswersEachKindOfRequest(t *testing.T) {
 		status  int
 		headers map[string]string
 	}{
-		{"the RFC's request gets 101 and the RFC's accept value", rfcRequest, 101, map[string]string{"Sec-WebSocket-Accept": "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", "Sec-WebSocket-Protocol": "chat", "Upgrade": "websocket", "Connection": "Upgrade"}},
-		{"Firefox's request gets 101 without a subprotocol", firefoxRequest, 101, map[string]string{"Sec-WebSocket-Accept": "HSmrc0sMlYUkAGmm5OPpG2HaGWk=", "Sec-WebSocket-Protocol": ""}},
-		{"a key padded with spaces and tabs, as the last header, gets the RFC's accept value (isnowfy/python-websocket and Pithikos/python-websocket-server)", strings.Replace(strings.Replace(rfcRequest, "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", "", 1), "\r\n\r\n", "\r\nSec-WebSocket-Key: \t dGhlIHNhbXBsZSBub25jZQ== \t\r\n\r\n", 1), 101, map[string]string{"Sec-WebSocket-Accept": "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="}},
-		{"a missing key gets 400, not a silent close (isnowfy/python-websocket)", strings.Replace(rfcRequest, "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", "", 1), 400, nil},
-		{"a 10-byte key gets 400", strings.Replace(rfcRequest, "dGhlIHNhbXBsZSBub25jZQ==", "dGhlIHNhbXBsZQ==", 1), 400, nil},
-		{"version 8 gets 426 naming version 13", strings.Replace(rfcRequest, "Version: 13", "Version: 8", 1), 426, map[string]string{"Sec-WebSocket-Version": "13", "Upgrade": "websocket", "Connection": "Upgrade"}},
-		{"the protocol overview's curl request (no key, no version) gets 426", "GET / HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nHost: echo.websocket.org\r\nOrigin: http://www.websocket.org\r\n\r\n", 426, map[string]string{"Sec-WebSocket-Version": "13"}},
-		{"a malformed request line gets 400", "GET\r\n\r\n", 400, nil},
-		{"a space before a colon gets 400", "GET / HTTP/1.1\r\nHost : a\r\n\r\n", 400, nil},
-		{"POST gets 405 with Allow: GET", "POST /chat HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n", 405, map[string]string{"Allow": "GET"}},
-		{"a plain GET gets 426 with Upgrade: websocket", "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n", 426, map[string]string{"Upgrade": "websocket", "Connection": "Upgrade"}},
-		{"a missing Host gets 400", strings.Replace(rfcRequest, "Host: server.example.com\r\n", "", 1), 400, nil},
-		{"HTTP/1.0 gets 400", strings.Replace(rfcRequest, "HTTP/1.1", "HTTP/1.0", 1), 400, nil},
-		{"HTTP/3.0 gets 505", strings.Replace(rfcRequest, "HTTP/1.1", "HTTP/3.0", 1), 505, nil},
+		{name: "the RFC's request gets 101 and the RFC's accept value", raw: rfcRequest, status: 101, headers: map[string]string{"Sec-WebSocket-Accept": "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", "Sec-WebSocket-Protocol": "chat", "Upgrade": "websocket", "Connection": "Upgrade"}},
+		{name: "Firefox's request gets 101 without a subprotocol", raw: firefoxRequest, status: 101, headers: map[string]string{"Sec-WebSocket-Accept": "HSmrc0sMlYUkAGmm5OPpG2HaGWk=", "Sec-WebSocket-Protocol": ""}},
+		{name: "a key padded with spaces and tabs, as the last header, gets the RFC's accept value (isnowfy/python-websocket and Pithikos/python-websocket-server)", raw: strings.Replace(strings.Replace(rfcRequest, "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", "", 1), "\r\n\r\n", "\r\nSec-WebSocket-Key: \t dGhlIHNhbXBsZSBub25jZQ== \t\r\n\r\n", 1), status: 101, headers: map[string]string{"Sec-WebSocket-Accept": "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="}},
+		{name: "a missing key gets 400, not a silent close (isnowfy/python-websocket)", raw: strings.Replace(rfcRequest, "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", "", 1), status: 400},
+		{name: "a 10-byte key gets 400", raw: strings.Replace(rfcRequest, "dGhlIHNhbXBsZSBub25jZQ==", "dGhlIHNhbXBsZQ==", 1), status: 400},
+		{name: "version 8 gets 426 naming version 13", raw: strings.Replace(rfcRequest, "Version: 13", "Version: 8", 1), status: 426, headers: map[string]string{"Sec-WebSocket-Version": "13", "Upgrade": "websocket", "Connection": "Upgrade"}},
+		{name: "the protocol overview's curl request (no key, no version) gets 426", raw: "GET / HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nHost: echo.websocket.org\r\nOrigin: http://www.websocket.org\r\n\r\n", status: 426, headers: map[string]string{"Sec-WebSocket-Version": "13"}},
+		{name: "a malformed request line gets 400", raw: "GET\r\n\r\n", status: 400},
+		{name: "a space before a colon gets 400", raw: "GET / HTTP/1.1\r\nHost : a\r\n\r\n", status: 400},
+		{name: "POST gets 405 with Allow: GET", raw: "POST /chat HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n", status: 405, headers: map[string]string{"Allow": "GET"}},
+		{name: "a plain GET gets 426 with Upgrade: websocket", raw: "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n", status: 426, headers: map[string]string{"Upgrade": "websocket", "Connection": "Upgrade"}},
+		{name: "a missing Host gets 400", raw: strings.Replace(rfcRequest, "Host: server.example.com\r\n", "", 1), status: 400},
+		{name: "HTTP/1.0 gets 400", raw: strings.Replace(rfcRequest, "HTTP/1.1", "HTTP/1.0", 1), status: 400},
+		{name: "HTTP/3.0 gets 505", raw: strings.Replace(rfcRequest, "HTTP/1.1", "HTTP/3.0", 1), status: 505},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -294,7 +294,7 @@ func TestServerKeepsAnOpenConnectionPastTheHandshakeTimeout(t *testing.T) {
 	// Nothing can be waited on here: the test is that nothing happens. So
 	// let four handshake timeouts pass, then check the connection is alive.
 	time.Sleep(4 * cfg.handshakeTimeout)
-	_, err := conn.Write(unhex(t, maskedHello))
+	_, err := conn.Write(unhex(maskedHello))
 	require.NoError(t, err)
 	ts.logs.waitFor(`text message (5 bytes): "Hello"`)
 	assert.NotContains(t, ts.logs.String(), "no complete request within")

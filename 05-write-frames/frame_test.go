@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"strings"
@@ -13,39 +12,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// unhex turns "81 85 37fa" into bytes; the tests write frames this way.
-func unhex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
-	require.NoError(t, err)
-	return b
-}
-
-// rfcKey is the masking key of the examples in RFC 6455 section 5.7.
-var rfcKey = [4]byte{0x37, 0xfa, 0x21, 0x3d}
-
-// clientFrame writes a masked frame by hand, the way section 5.2 lays it
-// out: first byte as given, MASK and the shortest length form, the key,
-// then the payload XOR-ed with the key (section 5.3), written out here
-// independently of the code under test.
-func clientFrame(first byte, payload []byte) []byte {
-	var f []byte
-	f = append(f, first)
-	switch n := len(payload); {
-	case n <= 125:
-		f = append(f, 0x80|byte(n))
-	case n <= 0xffff:
-		f = append(f, 0x80|126, byte(n>>8), byte(n))
-	default:
-		f = append(f, 0x80|127, 0, 0, 0, 0, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
-	}
-	f = append(f, rfcKey[:]...)
-	for i, c := range payload {
-		f = append(f, c^rfcKey[i%4])
-	}
-	return f
-}
 
 func TestReadFrameHeader(t *testing.T) {
 	tests := []struct {
@@ -72,7 +38,7 @@ func TestReadFrameHeader(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			wire := unhex(t, tt.wire)
+			wire := unhex(tt.wire)
 			after := []byte("payload")
 			br := bufio.NewReader(bytes.NewReader(append(wire, after...)))
 			h, err := readFrameHeader(br)
@@ -109,7 +75,7 @@ func TestReadFrameHeaderAtTheEndOfTheStream(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := readFrameHeader(bufio.NewReader(bytes.NewReader(unhex(t, tt.wire))))
+			_, err := readFrameHeader(bufio.NewReader(bytes.NewReader(unhex(tt.wire))))
 			assert.Equal(t, tt.want, err)
 		})
 	}
@@ -167,12 +133,12 @@ func maskByDefinition(key [4]byte, pos int, b []byte) []byte {
 // definition, for every length up to 100 and every starting position.
 func testMasking(t *testing.T, mask func(key [4]byte, pos int, b []byte) int) {
 	t.Run("the RFC's masked Hello unmasks to Hello", func(t *testing.T) {
-		b := unhex(t, "7f 9f 4d 51 58")
+		b := unhex("7f 9f 4d 51 58")
 		assert.Equal(t, 1, mask(rfcKey, 0, b), "5 bytes from position 0 end at position 1")
 		assert.Equal(t, "Hello", string(b))
 	})
 	t.Run("a payload unmasked in pieces comes out whole", func(t *testing.T) {
-		b := unhex(t, "7f 9f 4d 51 58")
+		b := unhex("7f 9f 4d 51 58")
 		pos := mask(rfcKey, 0, b[:2])
 		pos = mask(rfcKey, pos, b[2:3])
 		mask(rfcKey, pos, b[3:])

@@ -99,7 +99,7 @@ func FuzzReadFrame(f *testing.F) {
 		"09 80 00 00 00 00",
 		"80 82 37 fa 21 3d 00 00",
 	} {
-		f.Add(unhex(f, seed))
+		f.Add(unhex(seed))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		const limit = 4096

@@ -32,17 +32,9 @@ func closeCode(t *testing.T, conn net.Conn) int {
 	return int(binary.BigEndian.Uint16([]byte(f.payload)))
 }
 
-// announce is the header of a masked binary frame that announces n bytes
-// of payload in the 64-bit form, with the RFC's masking key.
-func announce(n uint64) []byte {
-	h := []byte{0x82, 0x80 | 127}
-	h = binary.BigEndian.AppendUint64(h, n)
-	return append(h, rfcKey[:]...)
-}
-
 func TestReadMessageTakesMemoryAsBytesArriveNotAsAnnounced(t *testing.T) {
 	// 16 MiB announced, 10 bytes sent, then the peer is gone.
-	wire := append(announce(16<<20), make([]byte, 10)...)
+	wire := append(clientHeader(0x82, 16<<20), make([]byte, 10)...)
 	c, _ := testConn(bytes.NewReader(wire), 16<<20)
 	_, _, err := c.readMessage()
 	assert.ErrorIs(t, err, io.ErrUnexpectedEOF)
@@ -86,7 +78,7 @@ func TestServerKeepsWithinItsBudgetWhileClientsStall(t *testing.T) {
 
 	// Each staller announces 1 MiB and sends 100 KiB: a 128 KiB buffer,
 	// 124 KiB of it from the budget. Two fit in 256 KiB, the third does not.
-	stall := append(announce(1<<20), make([]byte, 100<<10)...)
+	stall := append(clientHeader(0x82, 1<<20), make([]byte, 100<<10)...)
 	for i := 1; i <= 2; i++ {
 		openWebSocket(t, ts.addr, stall)
 		require.Eventually(t, func() bool { return cfg.budget.used.Load() >= int64(i)*(100<<10) }, timeout, time.Millisecond,
@@ -112,7 +104,7 @@ func TestServerRefusedStallerGets1013(t *testing.T) {
 	cfg.maxMessageSize = 1 << 20
 	cfg.budget = newBudget(64 << 10)
 	ts := startServer(t, cfg)
-	conn := openWebSocket(t, ts.addr, append(announce(1<<20), make([]byte, 100<<10)...))
+	conn := openWebSocket(t, ts.addr, append(clientHeader(0x82, 1<<20), make([]byte, 100<<10)...))
 	assert.Equal(t, closeTryAgainLater, closeCode(t, conn))
 	requireServerCloses(t, conn)
 	assert.Eventually(t, func() bool { return cfg.budget.used.Load() == 0 }, timeout, 10*time.Millisecond,
@@ -125,7 +117,7 @@ func TestServerDropsAMessageThatStallsHalfWay(t *testing.T) {
 		sent []byte
 	}{
 		{"one byte of a frame header", []byte{0x81}},
-		{"a header that announces 100 bytes, and 10 of them", append(announce(100), make([]byte, 10)...)},
+		{"a header that announces 100 bytes, and 10 of them", append(clientHeader(0x82, 100), make([]byte, 10)...)},
 		{"a first fragment, and no more", clientFrame(0x01, []byte("Hel"))},
 	}
 	for _, tt := range tests {

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/binary"
 	"fmt"
 	"io"
 	"log"
@@ -57,11 +56,6 @@ func BenchmarkEchoLoad(b *testing.B) {
 // that stops answering fails the benchmark instead of hanging it.
 const loadTimeout = 30 * time.Second
 
-// loadKey is the masking key of every client frame. A real client picks a
-// fresh random key per frame (section 5.3); the server must not care, and
-// a fixed key lets the masked frame be built once.
-var loadKey = [4]byte{0x37, 0xfa, 0x21, 0x3d}
-
 // startLoadServer runs serve on a fresh loopback port for the whole
 // benchmark, with no log (formatting log lines is not what is measured),
 // and stops it when the benchmark ends. The tests' startServer takes a
@@ -113,7 +107,7 @@ func benchmarkEchoLoad(b *testing.B, addr string, raw bool, conns, size int) {
 	// round trip is one Write and the reads.
 	out := payload
 	if !raw {
-		out = maskedFrame(payload)
+		out = clientFrame(0x82, payload)
 	}
 
 	clients := make([]*loadClient, 0, conns)
@@ -151,27 +145,6 @@ func benchmarkEchoLoad(b *testing.B, addr string, raw bool, conns, size int) {
 	}
 	wg.Wait()
 	b.StopTimer()
-}
-
-// maskedFrame builds a client frame by hand (section 5.2): FIN and the
-// binary opcode, MASK and the shortest length form, the key, then the
-// payload XOR-ed with the key (section 5.3). Written out here rather than
-// with the chapter's own code, so a bug there cannot hide itself.
-func maskedFrame(payload []byte) []byte {
-	f := []byte{0x82}
-	switch n := len(payload); {
-	case n <= 125:
-		f = append(f, 0x80|byte(n))
-	case n <= 0xffff:
-		f = binary.BigEndian.AppendUint16(append(f, 0x80|126), uint16(n))
-	default:
-		f = binary.BigEndian.AppendUint64(append(f, 0x80|127), uint64(n))
-	}
-	f = append(f, loadKey[:]...)
-	for i, c := range payload {
-		f = append(f, c^loadKey[i%4])
-	}
-	return f
 }
 
 // loadClient is one connection of the load client, with its buffers.
@@ -257,7 +230,7 @@ func (c *loadClient) roundTrip(out, payload []byte, check bool) error {
 func (c *loadClient) readMessage() error {
 	got := 0
 	for first := true; ; first = false {
-		fin, opcode, length, err := c.readHeader()
+		h, err := readServerHeader(c.br)
 		if err != nil {
 			return err
 		}
@@ -265,17 +238,17 @@ func (c *loadClient) readMessage() error {
 		if first {
 			want = opBinary
 		}
-		if opcode != want {
-			return fmt.Errorf("got opcode %#x, want %#x: the echo is one binary message", opcode, want)
+		if h.opcode != want {
+			return fmt.Errorf("got opcode %#x, want %#x: the echo is one binary message", h.opcode, want)
 		}
-		if length > uint64(len(c.in)-got) {
+		if h.length > uint64(len(c.in)-got) {
 			return fmt.Errorf("echo is longer than the %d bytes sent", len(c.in))
 		}
-		if _, err := io.ReadFull(c.br, c.in[got:got+int(length)]); err != nil {
+		if _, err := io.ReadFull(c.br, c.in[got:got+int(h.length)]); err != nil {
 			return fmt.Errorf("reading the echo: %w", err)
 		}
-		got += int(length)
-		if fin {
+		got += int(h.length)
+		if h.fin {
 			break
 		}
 	}
@@ -285,34 +258,6 @@ func (c *loadClient) readMessage() error {
 	return nil
 }
 
-// readHeader reads a server frame's header (section 5.2): two bytes, then
-// a 16- or 64-bit length when the 7-bit one says 126 or 127. A server
-// frame has no MASK bit and no key (section 5.1), and no RSV bits here, as
-// no extension was negotiated.
-func (c *loadClient) readHeader() (fin bool, opcode byte, length uint64, err error) {
-	var h [8]byte
-	if _, err := io.ReadFull(c.br, h[:2]); err != nil {
-		return false, 0, 0, fmt.Errorf("reading a frame header: %w", err)
-	}
-	if h[0]&0x70 != 0 || h[1]&0x80 != 0 {
-		return false, 0, 0, fmt.Errorf("frame header %#02x %#02x has RSV or MASK bits set", h[0], h[1])
-	}
-	fin, opcode, length = h[0]&0x80 != 0, h[0]&0x0f, uint64(h[1]&0x7f)
-	switch length {
-	case 126:
-		if _, err := io.ReadFull(c.br, h[:2]); err != nil {
-			return false, 0, 0, fmt.Errorf("reading a 16-bit length: %w", err)
-		}
-		length = uint64(binary.BigEndian.Uint16(h[:2]))
-	case 127:
-		if _, err := io.ReadFull(c.br, h[:8]); err != nil {
-			return false, 0, 0, fmt.Errorf("reading a 64-bit length: %w", err)
-		}
-		length = binary.BigEndian.Uint64(h[:8])
-	}
-	return fin, opcode, length, nil
-}
-
 // close ends the connection. A WebSocket client first sends a close frame
 // (code 1000, masked like any client frame) and waits, briefly, for the
 // server to answer and hang up, so the server sees a clean closing
@@ -320,12 +265,7 @@ func (c *loadClient) readHeader() (fin bool, opcode byte, length uint64, err err
 func (c *loadClient) close() {
 	if !c.raw {
 		c.conn.SetDeadline(time.Now().Add(2 * time.Second))
-		body := []byte{0x03, 0xe8} // 1000, normal closure
-		frame := []byte{0x88, 0x80 | byte(len(body))}
-		frame = append(frame, loadKey[:]...)
-		for i, v := range body {
-			frame = append(frame, v^loadKey[i%4])
-		}
+		frame := clientFrame(0x88, []byte{0x03, 0xe8}) // 1000, normal closure
 		if _, err := c.conn.Write(frame); err == nil {
 			io.Copy(io.Discard, c.br)
 		}

@@ -73,31 +73,13 @@ func openWebSocket(t *testing.T, addr string, extra []byte) net.Conn {
 	return conn
 }
 
-// readFrame reads one server frame from conn (unmasked, section 5.2),
-// decoded here by the test itself.
+// readFrame reads one server frame from conn with the tests' own decoder
+// (wire_test.go); the connection's deadline bounds the wait.
 func readFrame(t *testing.T, conn net.Conn) message {
 	t.Helper()
-	head, err := readN(conn, 2)
-	require.NoError(t, err, "reading a frame header")
-	require.Zero(t, head[1]&0x80, "a server never masks")
-	n := int(head[1] & 0x7f)
-	switch n {
-	case 126:
-		ext, err := readN(conn, 2)
-		require.NoError(t, err)
-		n = int(ext[0])<<8 | int(ext[1])
-	case 127:
-		ext, err := readN(conn, 8)
-		require.NoError(t, err)
-		n = 0
-		for _, c := range ext {
-			n = n<<8 | int(c)
-		}
-	}
-	require.Equal(t, byte(0x80), head[0]&0xf0, "FIN set, RSV clear")
-	payload, err := readN(conn, n)
+	f, err := readServerFrame(conn, 32<<20)
 	require.NoError(t, err)
-	return message{head[0] & 0x0f, string(payload)}
+	return f
 }
 
 // requireServerCloses checks that the server closes TCP: the next read
@@ -115,12 +97,12 @@ func TestServerEchoesAWholeSession(t *testing.T) {
 	ts := startServer(t, testConfig())
 	// The first frame travels in the same write as the request: it must
 	// not be lost with the request's buffer.
-	conn := openWebSocket(t, ts.addr, unhex(t, maskedHello))
+	conn := openWebSocket(t, ts.addr, unhex(maskedHello))
 	assert.Equal(t, message{opText, "Hello"}, readFrame(t, conn), "the RFC's Hello comes back unmasked")
 
 	// Fragmented text with a ping in the middle: the pong comes first, then
 	// the whole message as one frame.
-	_, err := conn.Write(unhex(t, kosmeFirst+maskedPingHelo+kosmeLast))
+	_, err := conn.Write(unhex(kosmeFirst + maskedPingHelo + kosmeLast))
 	require.NoError(t, err)
 	assert.Equal(t, message{opPong, "Hello"}, readFrame(t, conn), "a pong with the ping's payload")
 	assert.Equal(t, message{opText, kosme}, readFrame(t, conn))
@@ -133,7 +115,7 @@ func TestServerEchoesAWholeSession(t *testing.T) {
 
 	// The closing handshake: the client's 1000 "bye" is answered with 1000,
 	// then the server closes TCP.
-	_, err = conn.Write(unhex(t, close1000Bye))
+	_, err = conn.Write(unhex(close1000Bye))
 	require.NoError(t, err)
 	assert.Equal(t, message{opClose, "\x03\xe8"}, readFrame(t, conn))
 	requireServerCloses(t, conn)
@@ -143,7 +125,7 @@ func TestServerEchoesAWholeSession(t *testing.T) {
 func TestServerEchoesFramesSentOneByteAtATime(t *testing.T) {
 	ts := startServer(t, testConfig())
 	conn := openWebSocket(t, ts.addr, nil)
-	wire := unhex(t, kosmeFirst+maskedPingHelo+kosmeLast)
+	wire := unhex(kosmeFirst + maskedPingHelo + kosmeLast)
 	for _, b := range wire {
 		_, err := conn.Write([]byte{b})
 		require.NoError(t, err)
@@ -162,19 +144,19 @@ func TestServerFailsWithTheCloseCodeOfTheBrokenRule(t *testing.T) {
 		code string // the close frame's first two bytes
 		rule error
 	}{
-		{"an unmasked frame: 1002", unhex(t, "81 05 48 65 6c 6c 6f"), "\x03\xea", errUnmasked},
-		{"reserved bits: 1002", clientFrame(0xc1, []byte("Hello")), "\x03\xea", errReservedBits},
-		{"a reserved opcode: 1002", clientFrame(0x83, nil), "\x03\xea", errUnknownOpcode},
-		{"a fragmented ping: 1002", clientFrame(0x09, nil), "\x03\xea", errFragmentedControl},
-		{"a ping of 126 bytes: 1002", clientFrame(0x89, make([]byte, 126)), "\x03\xea", errControlTooLong},
-		{"a continuation with nothing to continue: 1002", clientFrame(0x80, []byte("lo")), "\x03\xea", errUnexpectedContinuation},
-		{"a new message inside a fragmented one: 1002", concat(clientFrame(0x01, []byte("a")), clientFrame(0x81, []byte("b"))), "\x03\xea", errExpectedContinuation},
-		{"a close with a 1-byte body: 1002", clientFrame(0x88, []byte{3}), "\x03\xea", errBadClosePayload},
-		{"a close with code 1005: 1002", clientFrame(0x88, []byte{0x03, 0xed}), "\x03\xea", errBadCloseCode},
-		{"invalid UTF-8 text: 1007", clientFrame(0x81, []byte{0xed, 0xa0, 0x80}), "\x03\xef", errInvalidUTF8},
-		{"invalid UTF-8 across fragments: 1007", concat(clientFrame(0x01, []byte{0xce}), clientFrame(0x80, []byte{0x41})), "\x03\xef", errInvalidUTF8},
-		{"a close reason that is not UTF-8: 1007", clientFrame(0x88, []byte{0x03, 0xe8, 0xff}), "\x03\xef", errInvalidCloseReason},
-		{"2^62 bytes announced: 1009", unhex(t, "82 ff 40 00 00 00 00 00 00 00 37 fa 21 3d"), "\x03\xf1", errMessageTooBig},
+		{name: "an unmasked frame: 1002", wire: unhex("81 05 48 65 6c 6c 6f"), code: "\x03\xea", rule: errUnmasked},
+		{name: "reserved bits: 1002", wire: clientFrame(0xc1, []byte("Hello")), code: "\x03\xea", rule: errReservedBits},
+		{name: "a reserved opcode: 1002", wire: clientFrame(0x83, nil), code: "\x03\xea", rule: errUnknownOpcode},
+		{name: "a fragmented ping: 1002", wire: clientFrame(0x09, nil), code: "\x03\xea", rule: errFragmentedControl},
+		{name: "a ping of 126 bytes: 1002", wire: clientFrame(0x89, make([]byte, 126)), code: "\x03\xea", rule: errControlTooLong},
+		{name: "a continuation with nothing to continue: 1002", wire: clientFrame(0x80, []byte("lo")), code: "\x03\xea", rule: errUnexpectedContinuation},
+		{name: "a new message inside a fragmented one: 1002", wire: concat(clientFrame(0x01, []byte("a")), clientFrame(0x81, []byte("b"))), code: "\x03\xea", rule: errExpectedContinuation},
+		{name: "a close with a 1-byte body: 1002", wire: clientFrame(0x88, []byte{3}), code: "\x03\xea", rule: errBadClosePayload},
+		{name: "a close with code 1005: 1002", wire: clientFrame(0x88, []byte{0x03, 0xed}), code: "\x03\xea", rule: errBadCloseCode},
+		{name: "invalid UTF-8 text: 1007", wire: clientFrame(0x81, []byte{0xed, 0xa0, 0x80}), code: "\x03\xef", rule: errInvalidUTF8},
+		{name: "invalid UTF-8 across fragments: 1007", wire: concat(clientFrame(0x01, []byte{0xce}), clientFrame(0x80, []byte{0x41})), code: "\x03\xef", rule: errInvalidUTF8},
+		{name: "a close reason that is not UTF-8: 1007", wire: clientFrame(0x88, []byte{0x03, 0xe8, 0xff}), code: "\x03\xef", rule: errInvalidCloseReason},
+		{name: "2^62 bytes announced: 1009", wire: unhex("82 ff 40 00 00 00 00 00 00 00 37 fa 21 3d"), code: "\x03\xf1", rule: errMessageTooBig},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -193,12 +175,12 @@ func TestServerFailsWithTheCloseCodeOfTheBrokenRule(t *testing.T) {
 		})
 	}
 	t.Run("a client that never answers the close is cut off after a bounded wait", func(t *testing.T) {
-		conn := openWebSocket(t, ts.addr, unhex(t, "81 05 48 65 6c 6c 6f"))
+		conn := openWebSocket(t, ts.addr, unhex("81 05 48 65 6c 6c 6f"))
 		assert.Equal(t, opClose, readFrame(t, conn).opcode)
 		requireServerCloses(t, conn) // within closeTimeout, before the test's deadline
 	})
 	// The server is still up.
-	conn := openWebSocket(t, ts.addr, unhex(t, maskedHello))
+	conn := openWebSocket(t, ts.addr, unhex(maskedHello))
 	assert.Equal(t, message{opText, "Hello"}, readFrame(t, conn))
 }
 
@@ -209,7 +191,7 @@ func TestServerDoesNotParseWhatFollowsABrokenHeader(t *testing.T) {
 	// An unmasked frame is refused from its header, so its payload "Hello"
 	// is never read; after it comes a ping, which must not be answered or
 	// even parsed (section 7.1.7): the stream is not at a frame boundary.
-	conn := openWebSocket(t, ts.addr, concat(unhex(t, "81 05 48 65 6c 6c 6f"), unhex(t, maskedPingHelo)))
+	conn := openWebSocket(t, ts.addr, concat(unhex("81 05 48 65 6c 6c 6f"), unhex(maskedPingHelo)))
 	close := readFrame(t, conn)
 	assert.Equal(t, opClose, close.opcode)
 	requireServerCloses(t, conn) // FIN right after the close frame
@@ -227,7 +209,7 @@ func TestServerAnswersAnEmptyCloseWith1000(t *testing.T) {
 
 func TestServerIgnoresAnUnsolicitedPong(t *testing.T) {
 	ts := startServer(t, testConfig())
-	conn := openWebSocket(t, ts.addr, unhex(t, maskedPong+maskedHello))
+	conn := openWebSocket(t, ts.addr, unhex(maskedPong+maskedHello))
 	assert.Equal(t, message{opText, "Hello"}, readFrame(t, conn), "the pong got no answer")
 }
 
@@ -235,7 +217,7 @@ func TestServerTracesFramesBothWays(t *testing.T) {
 	cfg := testConfig()
 	cfg.trace = true
 	ts := startServer(t, cfg)
-	conn := openWebSocket(t, ts.addr, unhex(t, maskedHello))
+	conn := openWebSocket(t, ts.addr, unhex(maskedHello))
 	readFrame(t, conn)
 	row := func(bytes, note string) string { return fmt.Sprintf("  %-47s %s\n", bytes, note) }
 
@@ -251,7 +233,7 @@ func TestServerTracesFramesBothWays(t *testing.T) {
 		row("05", "MASK=0 length=5")+
 		strings.TrimSuffix(row("48 65 6c 6c 6f", "payload"), "\n"))
 
-	_, err := conn.Write(unhex(t, "81 05 48 65 6c 6c 6f"))
+	_, err := conn.Write(unhex("81 05 48 65 6c 6c 6f"))
 	require.NoError(t, err)
 	assert.Contains(t, ts.logs.waitFor("client frame: FIN=1 RSV=000 opcode=0x1 (text) MASK=0"), "!! client frame is not masked")
 	closeOut := ts.logs.waitFor("server frame: FIN=1 RSV=000 opcode=0x8 (close)")
@@ -284,7 +266,7 @@ func TestServerHandshakesWithGoNetHTTPClient(t *testing.T) {
 
 	rw, ok := resp.Body.(io.ReadWriteCloser)
 	require.True(t, ok, "a 101 response body is the raw connection")
-	_, err = rw.Write(unhex(t, maskedHello))
+	_, err = rw.Write(unhex(maskedHello))
 	require.NoError(t, err)
 	// The body has no deadline of its own: close it if the echo is late.
 	echo := make([]byte, 7)
@@ -292,7 +274,7 @@ func TestServerHandshakesWithGoNetHTTPClient(t *testing.T) {
 	defer timer.Stop()
 	_, err = io.ReadFull(rw, echo)
 	require.NoError(t, err, "the echo must arrive within the deadline")
-	assert.Equal(t, unhex(t, "81 05 48 65 6c 6c 6f"), echo)
+	assert.Equal(t, unhex("81 05 48 65 6c 6c 6f"), echo)
 }
 
 func TestServerAnswersEachKindOfRequest(t *testing.T) {
@@ -303,20 +285,20 @@ func TestServerAnswersEachKindOfRequest(t *testing.T) {
 		status  int
 		headers map[string]string
 	}{
-		{"the RFC's request gets 101 and the RFC's accept value", rfcRequest, 101, map[string]string{"Sec-WebSocket-Accept": "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", "Sec-WebSocket-Protocol": "chat", "Upgrade": "websocket", "Connection": "Upgrade"}},
-		{"Firefox's request gets 101 without a subprotocol", firefoxRequest, 101, map[string]string{"Sec-WebSocket-Accept": "HSmrc0sMlYUkAGmm5OPpG2HaGWk=", "Sec-WebSocket-Protocol": ""}},
-		{"a key padded with spaces and tabs, as the last header, gets the RFC's accept value (isnowfy/python-websocket and Pithikos/python-websocket-server)", strings.Replace(strings.Replace(rfcRequest, "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", "", 1), "\r\n\r\n", "\r\nSec-WebSocket-Key: \t dGhlIHNhbXBsZSBub25jZQ== \t\r\n\r\n", 1), 101, map[string]string{"Sec-WebSocket-Accept": "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="}},
-		{"a missing key gets 400, not a silent close (isnowfy/python-websocket)", strings.Replace(rfcRequest, "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", "", 1), 400, nil},
-		{"a 10-byte key gets 400", strings.Replace(rfcRequest, "dGhlIHNhbXBsZSBub25jZQ==", "dGhlIHNhbXBsZQ==", 1), 400, nil},
-		{"version 8 gets 426 naming version 13", strings.Replace(rfcRequest, "Version: 13", "Version: 8", 1), 426, map[string]string{"Sec-WebSocket-Version": "13", "Upgrade": "websocket", "Connection": "Upgrade"}},
-		{"the protocol overview's curl request (no key, no version) gets 426", "GET / HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nHost: echo.websocket.org\r\nOrigin: http://www.websocket.org\r\n\r\n", 426, map[string]string{"Sec-WebSocket-Version": "13"}},
-		{"a malformed request line gets 400", "GET\r\n\r\n", 400, nil},
-		{"a space before a colon gets 400", "GET / HTTP/1.1\r\nHost : a\r\n\r\n", 400, nil},
-		{"POST gets 405 with Allow: GET", "POST /chat HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n", 405, map[string]string{"Allow": "GET"}},
-		{"a plain GET gets 426 with Upgrade: websocket", "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n", 426, map[string]string{"Upgrade": "websocket", "Connection": "Upgrade"}},
-		{"a missing Host gets 400", strings.Replace(rfcRequest, "Host: server.example.com\r\n", "", 1), 400, nil},
-		{"HTTP/1.0 gets 400", strings.Replace(rfcRequest, "HTTP/1.1", "HTTP/1.0", 1), 400, nil},
-		{"HTTP/3.0 gets 505", strings.Replace(rfcRequest, "HTTP/1.1", "HTTP/3.0", 1), 505, nil},
+		{name: "the RFC's request gets 101 and the RFC's accept value", raw: rfcRequest, status: 101, headers: map[string]string{"Sec-WebSocket-Accept": "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", "Sec-WebSocket-Protocol": "chat", "Upgrade": "websocket", "Connection": "Upgrade"}},
+		{name: "Firefox's request gets 101 without a subprotocol", raw: firefoxRequest, status: 101, headers: map[string]string{"Sec-WebSocket-Accept": "HSmrc0sMlYUkAGmm5OPpG2HaGWk=", "Sec-WebSocket-Protocol": ""}},
+		{name: "a key padded with spaces and tabs, as the last header, gets the RFC's accept value (isnowfy/python-websocket and Pithikos/python-websocket-server)", raw: strings.Replace(strings.Replace(rfcRequest, "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", "", 1), "\r\n\r\n", "\r\nSec-WebSocket-Key: \t dGhlIHNhbXBsZSBub25jZQ== \t\r\n\r\n", 1), status: 101, headers: map[string]string{"Sec-WebSocket-Accept": "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="}},
+		{name: "a missing key gets 400, not a silent close (isnowfy/python-websocket)", raw: strings.Replace(rfcRequest, "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", "", 1), status: 400},
+		{name: "a 10-byte key gets 400", raw: strings.Replace(rfcRequest, "dGhlIHNhbXBsZSBub25jZQ==", "dGhlIHNhbXBsZQ==", 1), status: 400},
+		{name: "version 8 gets 426 naming version 13", raw: strings.Replace(rfcRequest, "Version: 13", "Version: 8", 1), status: 426, headers: map[string]string{"Sec-WebSocket-Version": "13", "Upgrade": "websocket", "Connection": "Upgrade"}},
+		{name: "the protocol overview's curl request (no key, no version) gets 426", raw: "GET / HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nHost: echo.websocket.org\r\nOrigin: http://www.websocket.org\r\n\r\n", status: 426, headers: map[string]string{"Sec-WebSocket-Version": "13"}},
+		{name: "a malformed request line gets 400", raw: "GET\r\n\r\n", status: 400},
+		{name: "a space before a colon gets 400", raw: "GET / HTTP/1.1\r\nHost : a\r\n\r\n", status: 400},
+		{name: "POST gets 405 with Allow: GET", raw: "POST /chat HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n", status: 405, headers: map[string]string{"Allow": "GET"}},
+		{name: "a plain GET gets 426 with Upgrade: websocket", raw: "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n", status: 426, headers: map[string]string{"Upgrade": "websocket", "Connection": "Upgrade"}},
+		{name: "a missing Host gets 400", raw: strings.Replace(rfcRequest, "Host: server.example.com\r\n", "", 1), status: 400},
+		{name: "HTTP/1.0 gets 400", raw: strings.Replace(rfcRequest, "HTTP/1.1", "HTTP/1.0", 1), status: 400},
+		{name: "HTTP/3.0 gets 505", raw: strings.Replace(rfcRequest, "HTTP/1.1", "HTTP/3.0", 1), status: 505},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -399,7 +381,7 @@ func TestServerKeepsAnOpenConnectionPastTheHandshakeTimeout(t *testing.T) {
 	// Nothing can be waited on here: the test is that nothing happens. So
 	// let four handshake timeouts pass, then check the connection is alive.
 	time.Sleep(4 * cfg.handshakeTimeout)
-	_, err := conn.Write(unhex(t, maskedHello))
+	_, err := conn.Write(unhex(maskedHello))
 	require.NoError(t, err)
 	assert.Equal(t, message{opText, "Hello"}, readFrame(t, conn))
 	assert.NotContains(t, ts.logs.String(), "no complete request within")
@@ -417,7 +399,7 @@ func TestServerShutdownSends1001AndWaitsForTheClientsClose(t *testing.T) {
 	assert.Equal(t, message{opClose, "\x03\xe9server shutting down"}, close)
 	// Data the client sends before its close frame is read and dropped:
 	// no data frame may follow our close (section 5.5.1).
-	_, err := conn.Write(concat(unhex(t, maskedHello), clientFrame(0x88, []byte{0x03, 0xe9})))
+	_, err := conn.Write(concat(unhex(maskedHello), clientFrame(0x88, []byte{0x03, 0xe9})))
 	require.NoError(t, err)
 	requireServerCloses(t, conn)
 	select {
