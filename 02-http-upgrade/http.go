@@ -93,6 +93,7 @@ var statusText = map[int]string{
 	426: "Upgrade Required",
 	431: "Request Header Fields Too Large",
 	501: "Not Implemented",
+	503: "Service Unavailable",
 	505: "HTTP Version Not Supported",
 }
 

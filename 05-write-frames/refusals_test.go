@@ -61,7 +61,7 @@ func TestServerAnswers503PastItsConnectionCapAndGoesOnServing(t *testing.T) {
 		require.NoError(t, err)
 	}
 	resp, body := roundTrip(t, ts.addr, "GET / HTTP/1.1\r\nHost: a\r\n\r\n")
-	assert.Equal(t, 503, resp.StatusCode)
+	assert.Equal(t, "503 Service Unavailable", resp.Status, "the status line has its reason phrase (RFC 9110 section 15.6.4)")
 	assert.Equal(t, "5", resp.Header.Get("Retry-After"))
 	assert.Contains(t, body, "too many connections")
 
