@@ -9,7 +9,7 @@ import (
 type conn struct {
 	br             *bufio.Reader // holds any bytes that came with the handshake
 	maxMessageSize int64         // 1009 past this, decided from announced lengths
-	trace          io.Writer     // with -trace, every frame is shown here; nil: off
+	trace          *tracer       // with -trace, every frame is shown; nil: off
 
 	budget *budget // memory for message buffers, shared with every conn of the server; nil: no limit
 
@@ -57,12 +57,12 @@ func (c *conn) nextHeader() (frameHeader, error) {
 	if len(c.msg) == 0 && cap(c.msg) > keepMessageBuffer {
 		c.releaseMessageBuffer() // a large message is done: give its memory back
 	}
-	h, err := readFrameHeader(c.br)
+	h, err := c.trace.readHeader(c.br)
 	if err != nil {
 		return h, err
 	}
 	if err := checkFrameHeader(h); err != nil {
-		c.traceFrame(h, nil, err)
+		c.traceRead(nil, err)
 		return h, err
 	}
 	return h, nil
@@ -89,7 +89,7 @@ func (c *conn) readPayload(h frameHeader, dst []byte) ([]byte, error) {
 			return dst[:start], noEOF(err)
 		}
 	}
-	c.traceFrame(h, dst[start:], nil) // before unmasking: the bytes as they were on the wire
+	c.traceRead(dst[start:], nil) // before unmasking: the bytes as they were on the wire
 	maskBytes(h.key, 0, dst[start:])
 	return dst, nil
 }
@@ -136,10 +136,10 @@ func noEOF(err error) error {
 	return err
 }
 
-// traceFrame prints one frame for -trace, if tracing is on.
-func (c *conn) traceFrame(h frameHeader, payload []byte, err error) {
-	if c.trace == nil {
-		return
+// traceRead shows, if tracing is on, the client frame whose header was
+// just read: its header's bytes as they came, and payload as on the wire.
+func (c *conn) traceRead(payload []byte, err error) {
+	if c.trace != nil {
+		c.trace.show("client", c.trace.header[:c.trace.n], payload, err)
 	}
-	io.WriteString(c.trace, formatFrame(h, payload, err))
 }

@@ -192,7 +192,7 @@ func (s *server) readMessages(netConn net.Conn, br *bufio.Reader) {
 	c.budget = s.cfg.budget
 	defer c.releaseMessageBuffer() // its share of the budget goes back
 	if s.cfg.trace {
-		c.trace = logWriter{s.cfg.log, peer.String() + " "}
+		c.trace = &tracer{w: logWriter{s.cfg.log, peer.String() + " "}}
 	}
 	c.onControl = func(h frameHeader, payload []byte) error {
 		if h.opcode != opClose {

@@ -25,7 +25,7 @@ type conn struct {
 	netConn        net.Conn
 	br             *bufio.Reader // holds any bytes that came with the handshake; nil while idle
 	maxMessageSize int64         // 1009 past this, decided from announced lengths
-	trace          io.Writer     // with -trace, every frame is shown here; nil: off
+	trace          *tracer       // with -trace, every frame is shown; nil: off
 
 	// Limits set by the server; the zero value of each turns it off.
 	budget         *budget       // memory for message buffers, shared with every conn of the server
@@ -127,16 +127,16 @@ func (c *conn) nextHeader() (frameHeader, error) {
 		}
 		c.readBy(c.messageTimeout)
 	}
-	h, err := readFrameHeader(c.br)
+	h, err := c.trace.readHeader(c.br)
 	for c.firedEarly(err) {
-		h, err = readFrameHeader(c.br)
+		h, err = c.trace.readHeader(c.br)
 	}
 	if err != nil {
 		return h, c.readError(err)
 	}
 	c.midFrame = true
 	if err := checkFrameHeader(h); err != nil {
-		c.traceFrame("client", h, nil, err)
+		c.traceRead(nil, err)
 		return h, err
 	}
 	return h, nil
@@ -170,7 +170,7 @@ func (c *conn) readPayload(h frameHeader, dst []byte) ([]byte, error) {
 	if !isControl(h.opcode) {
 		c.inMessage = !h.fin
 	}
-	c.traceFrame("client", h, dst[start:], nil) // before unmasking: the bytes as they were on the wire
+	c.traceRead(dst[start:], nil) // before unmasking: the bytes as they were on the wire
 	maskBytes(h.key, 0, dst[start:])
 	return dst, nil
 }
@@ -301,11 +301,10 @@ func noEOF(err error) error {
 	return err
 }
 
-// traceFrame prints one frame for -trace, if tracing is on; from is
-// "client" or "server".
-func (c *conn) traceFrame(from string, h frameHeader, payload []byte, err error) {
-	if c.trace == nil {
-		return
+// traceRead shows, if tracing is on, the client frame whose header was
+// just read: its header's bytes as they came, and payload as on the wire.
+func (c *conn) traceRead(payload []byte, err error) {
+	if c.trace != nil {
+		c.trace.show("client", c.trace.header[:c.trace.n], payload, err)
 	}
-	io.WriteString(c.trace, from+" "+formatFrame(h, payload, err))
 }

@@ -200,7 +200,7 @@ func (s *server) echo(netConn net.Conn, br *bufio.Reader) {
 	c.messageTimeout, c.writeTimeout = s.cfg.messageTimeout, s.cfg.writeTimeout
 	c.pingAfter, c.pongWait = s.cfg.pingAfter, s.cfg.pongWait
 	if s.cfg.trace {
-		c.trace = logWriter{s.cfg.log, peer.String() + " "}
+		c.trace = &tracer{w: logWriter{s.cfg.log, peer.String() + " "}}
 	}
 	defer c.releaseMessageBuffer() // its share of the budget goes back
 	s.upgraded(netConn, c)

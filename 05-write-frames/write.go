@@ -1,9 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
-	"fmt"
 	"sync"
 )
 
@@ -70,18 +67,17 @@ func (c *conn) writeAll(p []byte) error {
 // it: decoded from the bytes that go on the wire, not rebuilt from what the
 // code meant to send, so a wrong header shows up as wrong in the trace too.
 func (c *conn) traceWritten(header, payload []byte) {
-	wire := append(append(make([]byte, 0, len(header)+14), header...), payload[:min(len(payload), 14)]...)
-	h, err := readFrameHeader(bufio.NewReader(bytes.NewReader(wire)))
-	if err != nil {
-		fmt.Fprintf(c.trace, "server frame: %s cannot be decoded: %v\n", hexBytes(header), err)
-		return
+	wire := append(append(make([]byte, 0, len(header)+maxHeaderLen), header...), payload[:min(len(payload), maxHeaderLen)]...)
+	size := len(wire)
+	if size >= 2 {
+		size = min(headerLen(wire[1]), size)
 	}
 	rest := payload
 	switch {
-	case h.size > len(header):
-		rest = payload[h.size-len(header):] // the header claims payload bytes as its own
-	case h.size < len(header):
-		rest = append(append([]byte(nil), header[h.size:]...), payload...)
+	case size > len(header):
+		rest = payload[size-len(header):] // the header claims payload bytes as its own
+	case size < len(header):
+		rest = append(append([]byte(nil), header[size:]...), payload...)
 	}
-	c.traceFrame("server", h, rest, nil)
+	c.trace.show("server", wire[:size], rest, nil)
 }

@@ -230,7 +230,7 @@ func BenchmarkWriteMessage(b *testing.B) {
 func TestTraceShowsTheBytesWrittenNotTheFieldsMeant(t *testing.T) {
 	var trace strings.Builder
 	c := newConn(&discardConn{}, nil, 1<<20)
-	c.trace = &trace
+	c.trace = &tracer{w: &trace}
 	// A wrong header, as a broken appendFrameHeader would write it: MASK
 	// set on a server frame. The trace must show it, since the client
 	// reads those bytes, whatever the code meant to send.
