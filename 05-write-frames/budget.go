@@ -3,7 +3,7 @@ package main
 import "sync/atomic"
 
 // budget is the memory the server lets all its connections hold for
-// message buffers, together: the -memory flag. A connection takes from it
+// message buffers, together: the -message-memory flag. A connection takes from it
 // before it grows a message buffer and gives back when it drops one; when
 // the budget has no room, that message cannot be held and the connection
 // is closed with 1013 (try again later). Without it, every client may hold
