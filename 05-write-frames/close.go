@@ -56,14 +56,16 @@ func truncateUTF8(s string, n int) string {
 // (lingerClose), processing none of it (section 7.1.7). Otherwise it reads
 // on for the peer's close frame; if what comes instead breaks a rule too,
 // or never ends, it lingers the same way, so that the peer still gets our
-// close frame rather than a reset.
-func (c *conn) fail(perr *protocolError) {
+// close frame rather than a reset. It reports whether the peer answered.
+func (c *conn) fail(perr *protocolError) (answered bool) {
 	if c.writeClose(perr.code, perr.reason) == nil {
-		if c.midFrame || !c.awaitClose() {
+		answered = !c.midFrame && c.awaitClose()
+		if !answered {
 			lingerClose(c.netConn)
 		}
 	}
 	c.netConn.Close()
+	return answered
 }
 
 // awaitClose reads and drops whatever the peer still sends until its close

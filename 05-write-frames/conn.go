@@ -229,7 +229,11 @@ func (c *conn) awaitFrame() error {
 		if c.br.Buffered() > 0 {
 			return nil
 		}
-		c.readBy(keepBuffersFor)
+		wait := keepBuffersFor
+		if c.closingBy.Load() != 0 {
+			wait = 0 // our close is out: wait for the peer's until closingBy
+		}
+		c.readBy(wait)
 		_, err := c.br.Peek(1)
 		for c.firedEarly(err) {
 			_, err = c.br.Peek(1)

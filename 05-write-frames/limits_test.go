@@ -8,6 +8,7 @@ import (
 	"io"
 	"log"
 	"net"
+	"os"
 	"sync"
 	"syscall"
 	"testing"
@@ -225,6 +226,23 @@ func TestShutdownGivesASilentClientTheCloseTimeoutNotTheGracePeriod(t *testing.T
 	requireServerCloses(t, conn)
 	assert.NoError(t, <-stopped)
 	ts.logs.waitFor("no close frame within 2s of ours; closing")
+}
+
+func TestFailWaitsTheWholeCloseTimeoutForTheClientsClose(t *testing.T) {
+	ts := startServer(t, testConfig())
+	conn := openWebSocket(t, ts.addr, textFrame("\xff"))
+	assert.Equal(t, closeInvalidPayload, closeCode(t, conn))
+	// A rule broken at a frame boundary: the server reads on for our close
+	// frame, for closeTimeout (2 s). A client that answers after 1.5 s is
+	// still in time, and its close is read: the handshake ends cleanly.
+	require.NoError(t, conn.SetReadDeadline(time.Now().Add(1500*time.Millisecond)))
+	_, err := conn.Read(make([]byte, 1))
+	require.ErrorIs(t, err, os.ErrDeadlineExceeded, "the server must still be waiting for our close")
+	require.NoError(t, conn.SetDeadline(time.Now().Add(timeout)))
+	_, err = conn.Write(closeFrame([]byte{0x03, 0xef}))
+	require.NoError(t, err)
+	requireServerCloses(t, conn)
+	ts.logs.waitFor("the client answered our close (or hung up)")
 }
 
 func TestFailShutsItsSideWhenTheWaitForACloseMeetsABrokenFrame(t *testing.T) {

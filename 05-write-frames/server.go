@@ -241,7 +241,11 @@ func (s *server) end(c *conn, err error) {
 			kind = "" // a limit of this server, not a rule the peer broke
 		}
 		s.cfg.log.Printf("%s: %s%v; closing", peer, kind, perr)
-		c.fail(perr)
+		if c.fail(perr) {
+			s.cfg.log.Printf("%s: the client answered our close (or hung up)", peer)
+		} else {
+			s.cfg.log.Printf("%s: no close frame from the client after ours; shut our side, discarded the rest", peer)
+		}
 	case errors.Is(err, errNoPong):
 		s.cfg.log.Printf("%s: no answer to a ping within %s; dropping", peer, s.cfg.pongWait)
 	case errors.Is(err, os.ErrDeadlineExceeded):
