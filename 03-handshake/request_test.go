@@ -218,6 +218,7 @@ func TestReadRequestRefusesMalformedHeads(t *testing.T) {
 		{"a space before the colon", "GET / HTTP/1.1\r\nHost : a\r\n\r\n", 400},
 		{"a folded header line", "GET / HTTP/1.1\r\nX-A: a\r\n b\r\n\r\n", 400},
 		{"two empty lines before the request line", "\r\n\r\nGET / HTTP/1.1\r\n\r\n", 400},
+		{"a bare CR before the line's CRLF", "GET / HTTP/1.1\r\nX-A: a\r\r\n\r\n", 400},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
