@@ -64,7 +64,7 @@ func TestEchoWritesBackEveryChunkUntilEOF(t *testing.T) {
 			}
 			n, err := echo(c)
 			assert.NoError(t, err, "EOF is the client closing, not an error")
-			assert.Equal(t, tt.want, c.written.String())
+			assertSameBytes(t, tt.want, c.written.String())
 			assert.Equal(t, int64(len(tt.want)), n)
 		})
 	}
@@ -76,7 +76,7 @@ func TestEchoWritesBytesThatArriveTogetherWithEOF(t *testing.T) {
 	c := &scriptedConn{chunks: [][]byte{[]byte("first, "), []byte("last")}, eofWithEnd: true}
 	n, err := echo(c)
 	assert.NoError(t, err)
-	assert.Equal(t, "first, last", c.written.String())
+	assertSameBytes(t, "first, last", c.written.String())
 	assert.Equal(t, int64(11), n)
 }
 
@@ -86,7 +86,7 @@ func TestEchoReturnsReadAndWriteErrors(t *testing.T) {
 	n, err := echo(c)
 	assert.ErrorIs(t, err, reset, "a read error other than EOF is reported")
 	assert.Equal(t, int64(3), n, "bytes echoed before the error are counted")
-	assert.Equal(t, "abc", c.written.String())
+	assertSameBytes(t, "abc", c.written.String())
 
 	broken := errors.New("broken pipe")
 	c = &scriptedConn{chunks: [][]byte{[]byte("abc")}, writeErr: broken}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log"
 	"net"
@@ -147,4 +148,38 @@ func readN(conn net.Conn, n int) ([]byte, error) {
 	buf := make([]byte, n)
 	got, err := io.ReadFull(conn, buf)
 	return buf[:got], err
+}
+
+// assertSameBytes checks that got is want, byte for byte. When they differ
+// it reports the lengths, the first offset that differs and a short window
+// around it, not the whole streams: testify would print all of a 160 KB
+// stream, or give up with "token too long". msgAndArgs say whose bytes
+// these are, as in testify: a format and its arguments.
+func assertSameBytes[B ~string | ~[]byte](t testing.TB, want, got B, msgAndArgs ...any) bool {
+	t.Helper()
+	w, g := string(want), string(got)
+	if w == g {
+		return true
+	}
+	at := 0
+	for at < len(w) && at < len(g) && w[at] == g[at] {
+		at++
+	}
+	from := max(0, at-16)
+	window := func(s string) string {
+		to := min(len(s), at+16)
+		more := "(the end)"
+		if to < len(s) {
+			more = fmt.Sprintf("(and %d bytes more)", len(s)-to)
+		}
+		return fmt.Sprintf("[%d:%d] %q %s", from, to, s[from:to], more)
+	}
+	whose := ""
+	if len(msgAndArgs) > 0 {
+		format, _ := msgAndArgs[0].(string)
+		whose = fmt.Sprintf(format, msgAndArgs[1:]...) + ": "
+	}
+	t.Errorf("%s%d bytes expected, %d came; the first difference is at offset %d\nexpected%s\nactual  %s",
+		whose, len(w), len(g), at, window(w), window(g))
+	return false
 }

@@ -19,14 +19,14 @@ func TestServerEchoesWhatTheClientSends(t *testing.T) {
 	require.NoError(t, err)
 	got, err := readN(conn, len("hello, websocket"))
 	require.NoError(t, err)
-	assert.Equal(t, "hello, websocket", string(got))
+	assertSameBytes(t, "hello, websocket", string(got))
 
 	// A second write on the same connection comes back too.
 	_, err = conn.Write([]byte{0x81, 0x85, 0x00, 0xff})
 	require.NoError(t, err)
 	got, err = readN(conn, 4)
 	require.NoError(t, err)
-	assert.Equal(t, []byte{0x81, 0x85, 0x00, 0xff}, got)
+	assertSameBytes(t, []byte{0x81, 0x85, 0x00, 0xff}, got)
 }
 
 func TestServerGivesEachOfAHundredConcurrentClientsItsOwnBytes(t *testing.T) {
@@ -57,10 +57,22 @@ func TestServerGivesEachOfAHundredConcurrentClientsItsOwnBytes(t *testing.T) {
 			results <- r
 		}()
 	}
+	// A mistake in echo usually hits every client alike: say how many
+	// failed and show the first, not a hundred copies of one failure.
+	failed, first := 0, result{}
 	for range clients {
 		r := <-results
-		if assert.NoError(t, r.err, "client %d", r.id) {
-			assert.True(t, bytes.Equal(r.sent, r.got), "client %d got someone else's bytes", r.id)
+		if r.err != nil || !bytes.Equal(r.sent, r.got) {
+			if failed == 0 {
+				first = r
+			}
+			failed++
+		}
+	}
+	if failed > 0 {
+		which := fmt.Sprintf("%d of %d clients failed; the first, client %d", failed, clients, first.id)
+		if assert.NoError(t, first.err, which) {
+			assertSameBytes(t, first.sent, first.got, which+", did not get its own bytes back")
 		}
 	}
 }
@@ -83,7 +95,7 @@ func TestServerKeepsServingWhenAClientDisconnectsMidWrite(t *testing.T) {
 		require.NoError(t, err)
 		got, err := readN(conn, len("still here?"))
 		require.NoError(t, err)
-		assert.Equal(t, "still here?", string(got))
+		assertSameBytes(t, "still here?", string(got))
 	}
 }
 
@@ -108,7 +120,7 @@ func TestServerShutdownLetsOpenConnectionsFinish(t *testing.T) {
 	require.NoError(t, err)
 	got, err := readN(conn, len("during"))
 	require.NoError(t, err)
-	assert.Equal(t, "during", string(got))
+	assertSameBytes(t, "during", string(got))
 
 	require.NoError(t, conn.Close())
 	assert.NoError(t, ts.stop(t))

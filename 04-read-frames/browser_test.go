@@ -41,13 +41,13 @@ func TestBrowserMessagesAreDecoded(t *testing.T) {
 		ws.onerror = () => report('error');
 		ws.onclose = (e) => report('close code=' + e.code);
 	`, ts.addr))
-	runBrowser(t, chromium, page)
+	runBrowser(t, chromium, page, ts.logs)
 
 	select {
 	case got := <-reports:
 		require.Equal(t, "open protocol=superchat", got, "the browser accepted the handshake")
 	case <-time.After(30 * time.Second):
-		t.Fatalf("the browser reported nothing; server log:\n%s", ts.logs.String())
+		t.Fatal("the browser reported nothing in 30s")
 	}
 	ts.logs.waitFor(`text message (17 bytes): "hello, κόσμε"`) // a keyboard's ό, U+03CC, is 2 bytes
 	ts.logs.waitFor("binary message (4 bytes): 00 01 02 ff")
@@ -107,8 +107,12 @@ const report = (text) => fetch('/report', {method: 'POST', body: text});
 }
 
 // runBrowser starts headless Chromium on url; the test's cleanup stops it
-// and everything it started.
-func runBrowser(t *testing.T, chromium, url string) {
+// and everything it started. If the test failed, the cleanup prints what
+// the server logged meanwhile: a refused handshake or a broken frame shows
+// there. Chromium's own output, mostly the D-Bus complaints of a machine
+// without a desktop, is shown only when the server logged nothing at all,
+// and then without those.
+func runBrowser(t *testing.T, chromium, url string, serverLog *logLines) {
 	t.Helper()
 	cmd := exec.Command(chromium,
 		"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -124,10 +128,33 @@ func runBrowser(t *testing.T, chromium, url string) {
 	t.Cleanup(func() {
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		cmd.Wait()
-		if t.Failed() {
-			t.Logf("chromium output:\n%s", output.String())
+		if !t.Failed() {
+			return
 		}
+		if logged := serverLog.String(); logged != "" {
+			t.Logf("the server's log during the test:\n%s", clip(logged, 20, 40))
+			return
+		}
+		var said []string
+		for _, line := range strings.Split(output.String(), "\n") {
+			if !strings.Contains(line, "dbus") {
+				said = append(said, line)
+			}
+		}
+		t.Logf("the server logged nothing: did the browser reach it? Chromium's output, D-Bus complaints left out:\n%s",
+			clip(strings.Join(said, "\n"), 0, 20))
 	})
+}
+
+// clip keeps the first head and the last tail lines of s, and says how
+// many it left out between them.
+func clip(s string, head, tail int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) <= head+tail {
+		return s
+	}
+	left := fmt.Sprintf("[... %d lines left out ...]", len(lines)-head-tail)
+	return strings.Join(append(append(lines[:head:head], left), lines[len(lines)-tail:]...), "\n")
 }
 
 type syncBuffer struct {

@@ -48,14 +48,14 @@ func TestBrowserEchoAndCleanClose(t *testing.T) {
 		ws.onerror = () => report('error');
 		ws.onclose = (e) => report('close code=' + e.code + ' wasClean=' + e.wasClean);
 	`, ts.addr))
-	runBrowser(t, chromium, page)
+	runBrowser(t, chromium, page, ts.logs)
 
 	for _, want := range []string{"echo equal", "close code=1000 wasClean=true"} {
 		select {
 		case got := <-reports:
 			require.Equal(t, want, got)
 		case <-time.After(30 * time.Second):
-			t.Fatalf("the browser did not report %q; server log:\n%s", want, ts.logs.String())
+			t.Fatalf("the browser did not report %q in 30s", want)
 		}
 	}
 	ts.logs.waitFor(`closing handshake done (client sent 1000 "done")`)
@@ -112,8 +112,12 @@ const report = (text) => fetch('/report', {method: 'POST', body: text});
 }
 
 // runBrowser starts headless Chromium on url; the test's cleanup stops it
-// and everything it started.
-func runBrowser(t *testing.T, chromium, url string) {
+// and everything it started. If the test failed, the cleanup prints what
+// the server logged meanwhile: a refused handshake or a broken frame shows
+// there. Chromium's own output, mostly the D-Bus complaints of a machine
+// without a desktop, is shown only when the server logged nothing at all,
+// and then without those.
+func runBrowser(t *testing.T, chromium, url string, serverLog *logLines) {
 	t.Helper()
 	cmd := exec.Command(chromium,
 		"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -129,10 +133,33 @@ func runBrowser(t *testing.T, chromium, url string) {
 	t.Cleanup(func() {
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		cmd.Wait()
-		if t.Failed() {
-			t.Logf("chromium output:\n%s", output.String())
+		if !t.Failed() {
+			return
 		}
+		if logged := serverLog.String(); logged != "" {
+			t.Logf("the server's log during the test:\n%s", clip(logged, 20, 40))
+			return
+		}
+		var said []string
+		for _, line := range strings.Split(output.String(), "\n") {
+			if !strings.Contains(line, "dbus") {
+				said = append(said, line)
+			}
+		}
+		t.Logf("the server logged nothing: did the browser reach it? Chromium's output, D-Bus complaints left out:\n%s",
+			clip(strings.Join(said, "\n"), 0, 20))
 	})
+}
+
+// clip keeps the first head and the last tail lines of s, and says how
+// many it left out between them.
+func clip(s string, head, tail int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) <= head+tail {
+		return s
+	}
+	left := fmt.Sprintf("[... %d lines left out ...]", len(lines)-head-tail)
+	return strings.Join(append(append(lines[:head:head], left), lines[len(lines)-tail:]...), "\n")
 }
 
 type syncBuffer struct {
