@@ -137,7 +137,7 @@ func runBrowser(t *testing.T, chromium, url string, serverLog *logLines) {
 			return
 		}
 		if logged := serverLog.String(); logged != "" {
-			t.Logf("the server's log during the test:\n%s", clip(logged, 20, 40))
+			t.Logf("the server's log during the test:\n%s", clip(logged, 10, 30))
 			return
 		}
 		var said []string
@@ -152,10 +152,10 @@ func runBrowser(t *testing.T, chromium, url string, serverLog *logLines) {
 }
 
 // clip keeps the first head and the last tail lines of s, and says how
-// many it left out between them.
+// many it left out between them (two or more: one is shown instead).
 func clip(s string, head, tail int) string {
 	lines := strings.Split(s, "\n")
-	if len(lines) <= head+tail {
+	if len(lines) <= head+tail+1 {
 		return s
 	}
 	left := fmt.Sprintf("[... %d lines left out ...]", len(lines)-head-tail)
