@@ -88,7 +88,7 @@ func TestServerKeepsServingWhenAClientDisconnectsMidWrite(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, rude.(*net.TCPConn).SetLinger(0))
 	require.NoError(t, rude.Close())
-	ts.logs.waitFor(fmt.Sprintf("%s closed after echoing", rude.LocalAddr()))
+	ts.logs.waitFor(t, fmt.Sprintf("%s closed after echoing", rude.LocalAddr()))
 
 	for _, conn := range []net.Conn{steady, dial(t, ts.addr)} {
 		_, err = conn.Write([]byte("still here?"))
@@ -108,7 +108,7 @@ func TestServerShutdownLetsOpenConnectionsFinish(t *testing.T) {
 	require.NoError(t, err)
 
 	ts.cancel()
-	ts.logs.waitFor("shutting down: 1 connection(s) open")
+	ts.logs.waitFor(t, "shutting down: 1 connection(s) open")
 
 	// New connections are refused once the listener is closed...
 	if late, err := net.DialTimeout("tcp", ts.addr, timeout); err == nil {
@@ -124,7 +124,7 @@ func TestServerShutdownLetsOpenConnectionsFinish(t *testing.T) {
 
 	require.NoError(t, conn.Close())
 	assert.NoError(t, ts.stop(t))
-	assert.Contains(t, ts.logs.waitFor("stopped:"), "served 1 connection(s)")
+	assert.Contains(t, ts.logs.waitFor(t, "stopped:"), "served 1 connection(s)")
 	assert.NotContains(t, ts.logs.String(), "grace period over", "the connection finished on its own")
 }
 
@@ -133,12 +133,12 @@ func TestServerShutdownClosesConnectionsAfterTheGracePeriod(t *testing.T) {
 	idle := []net.Conn{dial(t, ts.addr), dial(t, ts.addr)}
 	// Make sure the server has accepted both before shutting down.
 	for _, conn := range idle {
-		ts.logs.waitFor(fmt.Sprintf("%s connected", conn.LocalAddr()))
+		ts.logs.waitFor(t, fmt.Sprintf("%s connected", conn.LocalAddr()))
 	}
 
 	assert.NoError(t, ts.stop(t))
-	assert.Contains(t, ts.logs.waitFor("grace period over"), "closing 2 connection(s)")
-	assert.Contains(t, ts.logs.waitFor("stopped:"), "served 2 connection(s)")
+	assert.Contains(t, ts.logs.waitFor(t, "grace period over"), "closing 2 connection(s)")
+	assert.Contains(t, ts.logs.waitFor(t, "stopped:"), "served 2 connection(s)")
 	for _, conn := range idle {
 		_, err := conn.Read(make([]byte, 1))
 		assert.Error(t, err, "the server closed the idle connection")

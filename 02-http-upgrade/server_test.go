@@ -83,14 +83,14 @@ func TestServerReadsARequestSentOneByteAtATime(t *testing.T) {
 	assert.Equal(t, 501, resp.StatusCode)
 	// With -trace the parsed request is logged, so a learner sees what
 	// arrived.
-	ts.logs.waitFor("> Sec-WebSocket-Protocol: chat, superchat")
+	ts.logs.waitFor(t, "> Sec-WebSocket-Protocol: chat, superchat")
 }
 
 func TestServerLogsOnlyTheRequestLineWithoutTrace(t *testing.T) {
 	ts := startServer(t, testConfig())
 	resp, _ := roundTrip(t, ts.addr, rfcRequest)
 	require.Equal(t, 501, resp.StatusCode)
-	ts.logs.waitFor("> GET /chat HTTP/1.1")
+	ts.logs.waitFor(t, "> GET /chat HTTP/1.1")
 	// A client chooses its headers; logged in full by default, each would
 	// cost the log several times its size.
 	assert.NotContains(t, ts.logs.String(), "Sec-WebSocket-Key")
@@ -138,7 +138,7 @@ func TestServerClosesAClientThatSendsTooLittleInTime(t *testing.T) {
 			got, err := io.ReadAll(conn) // returns when the server closes
 			require.NoError(t, err, "the server must close the connection, not the test's deadline")
 			assert.Empty(t, got, "a timeout is answered by closing, without a response")
-			ts.logs.waitFor(fmt.Sprintf("%s: no complete request within", conn.LocalAddr()))
+			ts.logs.waitFor(t, fmt.Sprintf("%s: no complete request within", conn.LocalAddr()))
 		})
 	}
 }

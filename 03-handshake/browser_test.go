@@ -44,8 +44,8 @@ func TestBrowserOpensAWebSocketAndItsFirstFrameIsDumped(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("the browser reported nothing in 30s")
 	}
-	ts.logs.waitFor("> Sec-WebSocket-Key: ")
-	dumped := ts.logs.waitFor("sent 11 bytes")
+	ts.logs.waitFor(t, "> Sec-WebSocket-Key: ")
+	dumped := ts.logs.waitFor(t, "sent 11 bytes")
 	// A masked text frame of 5 bytes: FIN+text, MASK+5, 4 mask bytes, payload.
 	assert.Contains(t, dumped, "00000000  81 85 ")
 	assert.Contains(t, dumped, "first two bytes in bits: 10000001 10000101")

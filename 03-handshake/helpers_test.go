@@ -22,11 +22,10 @@ type logLines struct {
 	mu      sync.Mutex
 	lines   []string      // one per log record
 	changed chan struct{} // closed and replaced on every new line
-	t       testing.TB
 }
 
-func newLogLines(t testing.TB) *logLines {
-	return &logLines{changed: make(chan struct{}), t: t}
+func newLogLines() *logLines {
+	return &logLines{changed: make(chan struct{})}
 }
 
 func (l *logLines) Write(p []byte) (int, error) {
@@ -40,9 +39,10 @@ func (l *logLines) Write(p []byte) (int, error) {
 }
 
 // waitFor returns the first log record containing substr, waiting for it
-// to appear; it fails the test after timeout.
-func (l *logLines) waitFor(substr string) string {
-	l.t.Helper()
+// to appear; it fails t (the test or subtest that waits) after timeout,
+// showing the last records logged.
+func (l *logLines) waitFor(t testing.TB, substr string) string {
+	t.Helper()
 	deadline := time.After(timeout)
 	for {
 		l.mu.Lock()
@@ -57,10 +57,17 @@ func (l *logLines) waitFor(substr string) string {
 		select {
 		case <-changed:
 		case <-deadline:
-			l.t.Fatalf("no log line containing %q; got:\n%s", substr, l.String())
+			t.Fatalf("no log line containing %q; the last ones:\n%s", substr, l.last(20))
 			return ""
 		}
 	}
+}
+
+// last returns the last n records, one per line.
+func (l *logLines) last(n int) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Join(l.lines[max(0, len(l.lines)-n):], "\n")
 }
 
 func (l *logLines) String() string {
@@ -84,7 +91,7 @@ func startServer(t *testing.T, cfg config) *testServer {
 	before := runtime.NumGoroutine()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	logs := newLogLines(t)
+	logs := newLogLines()
 	cfg.log = log.New(logs, "", 0)
 	if cfg.grace == 0 {
 		cfg.grace = time.Second

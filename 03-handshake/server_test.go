@@ -80,7 +80,7 @@ func TestServerDumpsOnlyTheFirstBytesOfALargeReadWithoutTrace(t *testing.T) {
 			_, err = conn.Write(data)
 			require.NoError(t, err)
 			conn.Close()
-			ts.logs.waitFor("closed after sending 200 bytes")
+			ts.logs.waitFor(t, "closed after sending 200 bytes")
 			logged := ts.logs.String()
 			assert.Contains(t, logged, "00 01 02 03", "the first bytes are always shown")
 			if trace {
@@ -102,7 +102,7 @@ func TestServerDumpsWhatArrivesAfterTheHandshake(t *testing.T) {
 	require.NoError(t, err)
 	_, err = readN(conn, len(rfcResponse))
 	require.NoError(t, err)
-	line := ts.logs.waitFor("sent 11 bytes")
+	line := ts.logs.waitFor(t, "sent 11 bytes")
 	assert.Contains(t, line, "81 85 37 fa 21 3d 7f 9f  4d 51 58", "hex.Dump's layout, 8 bytes then two spaces")
 	assert.Contains(t, line, "|..7.!=..MQX|")
 	assert.Contains(t, line, "first two bytes in bits: 10000001 10000101")
@@ -110,10 +110,10 @@ func TestServerDumpsWhatArrivesAfterTheHandshake(t *testing.T) {
 	// A later frame (the RFC's unmasked ping) shows up as its own read.
 	_, err = io.WriteString(conn, "\x89\x05Hello")
 	require.NoError(t, err)
-	assert.Contains(t, ts.logs.waitFor("sent 7 bytes"), "89 05 48 65 6c 6c 6f")
+	assert.Contains(t, ts.logs.waitFor(t, "sent 7 bytes"), "89 05 48 65 6c 6c 6f")
 
 	require.NoError(t, conn.Close())
-	ts.logs.waitFor(fmt.Sprintf("%s closed after sending 18 bytes", conn.LocalAddr()))
+	ts.logs.waitFor(t, fmt.Sprintf("%s closed after sending 18 bytes", conn.LocalAddr()))
 }
 
 func TestServerHandshakesWithGoNetHTTPClient(t *testing.T) {
@@ -144,7 +144,7 @@ func TestServerHandshakesWithGoNetHTTPClient(t *testing.T) {
 	require.True(t, ok, "a 101 response body is the raw connection")
 	_, err = io.WriteString(rw, rfcMaskedHello)
 	require.NoError(t, err)
-	assert.Contains(t, ts.logs.waitFor("sent 11 bytes"), "81 85 37 fa")
+	assert.Contains(t, ts.logs.waitFor(t, "sent 11 bytes"), "81 85 37 fa")
 }
 
 func TestServerAnswersEachKindOfRequest(t *testing.T) {
@@ -238,7 +238,7 @@ func TestServerClosesAClientThatSendsTooLittleInTime(t *testing.T) {
 			got, err := io.ReadAll(conn) // returns when the server closes
 			require.NoError(t, err, "the server must close the connection, not the test's deadline")
 			assert.Empty(t, got, "a timeout is answered by closing, without a response")
-			ts.logs.waitFor(fmt.Sprintf("%s: no complete request within", conn.LocalAddr()))
+			ts.logs.waitFor(t, fmt.Sprintf("%s: no complete request within", conn.LocalAddr()))
 		})
 	}
 }
@@ -257,7 +257,7 @@ func TestServerKeepsAnOpenConnectionPastTheHandshakeTimeout(t *testing.T) {
 	time.Sleep(4 * cfg.handshakeTimeout)
 	_, err = io.WriteString(conn, rfcMaskedHello)
 	require.NoError(t, err)
-	ts.logs.waitFor("sent 11 bytes")
+	ts.logs.waitFor(t, "sent 11 bytes")
 	assert.NotContains(t, ts.logs.String(), "no complete request within")
 }
 
@@ -272,7 +272,7 @@ func TestServerShutdownClosesOpenWebSocketConnections(t *testing.T) {
 	require.NoError(t, err)
 
 	assert.NoError(t, ts.stop(t))
-	ts.logs.waitFor("grace period over: closing 1 connection(s)")
+	ts.logs.waitFor(t, "grace period over: closing 1 connection(s)")
 	_, err = conn.Read(make([]byte, 1))
 	assert.Error(t, err, "the server closed the connection")
 }

@@ -49,11 +49,11 @@ func TestBrowserMessagesAreDecoded(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("the browser reported nothing in 30s")
 	}
-	ts.logs.waitFor(`text message (17 bytes): "hello, κόσμε"`) // a keyboard's ό, U+03CC, is 2 bytes
-	ts.logs.waitFor("binary message (4 bytes): 00 01 02 ff")
-	ts.logs.waitFor("text message (100000 bytes)")
+	ts.logs.waitFor(t, `text message (17 bytes): "hello, κόσμε"`) // a keyboard's ό, U+03CC, is 2 bytes
+	ts.logs.waitFor(t, "binary message (4 bytes): 00 01 02 ff")
+	ts.logs.waitFor(t, "text message (100000 bytes)")
 	// Browsers mask every frame with a fresh key (section 5.3).
-	trace := ts.logs.waitFor("opcode=0x2 (binary) MASK=1 length=4")
+	trace := ts.logs.waitFor(t, "opcode=0x2 (binary) MASK=1 length=4")
 	assert.Contains(t, trace, "masking key")
 	assert.Contains(t, trace, "00 01 02 ff")
 }

@@ -84,24 +84,24 @@ func TestServerLogsEachMessage(t *testing.T) {
 	// The first frame travels in the same write as the request: it must
 	// not be lost with the request's buffer.
 	conn := openWebSocket(t, ts.addr, unhex(maskedHello))
-	ts.logs.waitFor(`text message (5 bytes): "Hello"`)
+	ts.logs.waitFor(t, `text message (5 bytes): "Hello"`)
 
 	// Fragmented text with a ping in the middle.
 	_, err := conn.Write(unhex(kosmeFirst + maskedPingHelo + kosmeLast))
 	require.NoError(t, err)
-	ts.logs.waitFor("ping (5 bytes)")
-	ts.logs.waitFor(fmt.Sprintf("text message (11 bytes): %q", kosme))
+	ts.logs.waitFor(t, "ping (5 bytes)")
+	ts.logs.waitFor(t, fmt.Sprintf("text message (11 bytes): %q", kosme))
 
 	// 64 KiB of binary.
 	_, err = conn.Write(clientFrame(0x82, bytes.Repeat([]byte{0xab}, 64<<10)))
 	require.NoError(t, err)
-	ts.logs.waitFor("binary message (65536 bytes): ab ab ab ab")
+	ts.logs.waitFor(t, "binary message (65536 bytes): ab ab ab ab")
 
 	// A close frame: this chapter logs it and hangs up.
 	_, err = conn.Write(unhex(close1000Bye))
 	require.NoError(t, err)
 	requireHangUp(t, conn)
-	ts.logs.waitFor(`peer sent close 1000 "bye"`)
+	ts.logs.waitFor(t, `peer sent close 1000 "bye"`)
 }
 
 func TestServerHangsUpOnAProtocolError(t *testing.T) {
@@ -125,7 +125,7 @@ func TestServerHangsUpOnAProtocolError(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			conn := openWebSocket(t, ts.addr, tt.wire)
 			requireHangUp(t, conn)
-			line := ts.logs.waitFor(fmt.Sprintf("%s: protocol error", conn.LocalAddr()))
+			line := ts.logs.waitFor(t, fmt.Sprintf("%s: protocol error", conn.LocalAddr()))
 			assert.Contains(t, line, tt.want.Error())
 		})
 	}
@@ -138,7 +138,7 @@ func TestServerTracesEveryFrame(t *testing.T) {
 	cfg.trace = true
 	ts := startServer(t, cfg)
 	conn := openWebSocket(t, ts.addr, unhex(maskedHello))
-	trace := ts.logs.waitFor("frame: FIN=1 RSV=000 opcode=0x1 (text) MASK=1 length=5")
+	trace := ts.logs.waitFor(t, "frame: FIN=1 RSV=000 opcode=0x1 (text) MASK=1 length=5")
 	row := func(bytes, note string) string { return fmt.Sprintf("  %-47s %s\n", bytes, note) }
 	assert.Contains(t, trace, row("81", "FIN=1 RSV1-3=000 opcode=0x1")+
 		row("85", "MASK=1 length=5")+
@@ -148,14 +148,14 @@ func TestServerTracesEveryFrame(t *testing.T) {
 
 	_, err := conn.Write(clientFrame(0x82, make([]byte, 256)))
 	require.NoError(t, err)
-	trace = ts.logs.waitFor("opcode=0x2 (binary) MASK=1 length=256")
+	trace = ts.logs.waitFor(t, "opcode=0x2 (binary) MASK=1 length=256")
 	assert.Contains(t, trace, row("fe", "MASK=1 length=126: a 16-bit length follows")+
 		row("01 00", "16-bit length = 256"))
 	assert.Contains(t, trace, "payload, masked ... (240 more)")
 
 	_, err = conn.Write(unhex("81 05 48 65 6c 6c 6f"))
 	require.NoError(t, err)
-	trace = ts.logs.waitFor("MASK=0 length=5")
+	trace = ts.logs.waitFor(t, "MASK=0 length=5")
 	assert.Contains(t, trace, "!! client frame is not masked")
 }
 
@@ -187,7 +187,7 @@ func TestServerHandshakesWithGoNetHTTPClient(t *testing.T) {
 	require.True(t, ok, "a 101 response body is the raw connection")
 	_, err = rw.Write(unhex(maskedHello))
 	require.NoError(t, err)
-	ts.logs.waitFor(`text message (5 bytes): "Hello"`)
+	ts.logs.waitFor(t, `text message (5 bytes): "Hello"`)
 }
 
 func TestServerAnswersEachKindOfRequest(t *testing.T) {
@@ -281,7 +281,7 @@ func TestServerClosesAClientThatSendsTooLittleInTime(t *testing.T) {
 			got, err := io.ReadAll(conn) // returns when the server closes
 			require.NoError(t, err, "the server must close the connection, not the test's deadline")
 			assert.Empty(t, got, "a timeout is answered by closing, without a response")
-			ts.logs.waitFor(fmt.Sprintf("%s: no complete request within", conn.LocalAddr()))
+			ts.logs.waitFor(t, fmt.Sprintf("%s: no complete request within", conn.LocalAddr()))
 		})
 	}
 }
@@ -296,7 +296,7 @@ func TestServerKeepsAnOpenConnectionPastTheHandshakeTimeout(t *testing.T) {
 	time.Sleep(4 * cfg.handshakeTimeout)
 	_, err := conn.Write(unhex(maskedHello))
 	require.NoError(t, err)
-	ts.logs.waitFor(`text message (5 bytes): "Hello"`)
+	ts.logs.waitFor(t, `text message (5 bytes): "Hello"`)
 	assert.NotContains(t, ts.logs.String(), "no complete request within")
 }
 
@@ -307,7 +307,7 @@ func TestServerShutdownClosesOpenWebSocketConnections(t *testing.T) {
 	conn := openWebSocket(t, ts.addr, nil)
 
 	assert.NoError(t, ts.stop(t))
-	ts.logs.waitFor("grace period over: closing 1 connection(s)")
+	ts.logs.waitFor(t, "grace period over: closing 1 connection(s)")
 	_, err := conn.Read(make([]byte, 1))
 	assert.Error(t, err, "the server closed the connection")
 }

@@ -58,9 +58,9 @@ func TestBrowserEchoAndCleanClose(t *testing.T) {
 			t.Fatalf("the browser did not report %q in 30s", want)
 		}
 	}
-	ts.logs.waitFor(`closing handshake done (client sent 1000 "done")`)
+	ts.logs.waitFor(t, `closing handshake done (client sent 1000 "done")`)
 	// Browsers mask every frame with a fresh key (section 5.3).
-	assert.Contains(t, ts.logs.waitFor("client frame: FIN=1 RSV=000 opcode=0x2 (binary) MASK=1 length=4"), "masking key")
+	assert.Contains(t, ts.logs.waitFor(t, "client frame: FIN=1 RSV=000 opcode=0x2 (binary) MASK=1 length=4"), "masking key")
 }
 
 // findChromium returns Chromium's path. Without one the test is skipped,

@@ -97,7 +97,7 @@ func TestServerKeepsWithinItsBudgetWhileClientsStall(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, message{opText, "still here"}, readFrame(t, probe))
 	}
-	ts.logs.waitFor("the server's memory for messages is in use; try again later")
+	ts.logs.waitFor(t, "the server's memory for messages is in use; try again later")
 }
 
 func TestServerRefusedStallerGets1013(t *testing.T) {
@@ -129,7 +129,7 @@ func TestServerDropsAMessageThatStallsHalfWay(t *testing.T) {
 			conn := openWebSocket(t, ts.addr, tt.sent)
 			assert.Equal(t, closePolicyViolation, closeCode(t, conn))
 			requireServerCloses(t, conn)
-			ts.logs.waitFor("message not complete within the time the server allows")
+			ts.logs.waitFor(t, "message not complete within the time the server allows")
 		})
 	}
 }
@@ -142,7 +142,7 @@ func TestServerPingsAQuietPeerAndDropsItWhenNothingComesBack(t *testing.T) {
 	conn := openWebSocket(t, ts.addr, nil)
 	assert.Equal(t, message{opPing, ""}, readFrame(t, conn), "a keepalive ping after a quiet while")
 	requireServerCloses(t, conn)
-	ts.logs.waitFor("no answer to a ping within 50ms; dropping")
+	ts.logs.waitFor(t, "no answer to a ping within 50ms; dropping")
 }
 
 func TestServerKeepsAPeerThatAnswersItsPings(t *testing.T) {
@@ -189,7 +189,7 @@ func TestServerDropsAClientThatNeverReads(t *testing.T) {
 			}
 		}
 	}()
-	ts.logs.waitFor("not reading: a write took longer than 100ms; dropping")
+	ts.logs.waitFor(t, "not reading: a write took longer than 100ms; dropping")
 	conn.Close()
 	wg.Wait()
 }
@@ -225,7 +225,7 @@ func TestShutdownGivesASilentClientTheCloseTimeoutNotTheGracePeriod(t *testing.T
 	// for its close frame, not the minute of grace.
 	requireServerCloses(t, conn)
 	assert.NoError(t, <-stopped)
-	ts.logs.waitFor("no close frame within 2s of ours; closing")
+	ts.logs.waitFor(t, "no close frame within 2s of ours; closing")
 }
 
 func TestFailWaitsTheWholeCloseTimeoutForTheClientsClose(t *testing.T) {
@@ -242,7 +242,7 @@ func TestFailWaitsTheWholeCloseTimeoutForTheClientsClose(t *testing.T) {
 	_, err = conn.Write(closeFrame([]byte{0x03, 0xef}))
 	require.NoError(t, err)
 	requireServerCloses(t, conn)
-	ts.logs.waitFor("the client answered our close (or hung up)")
+	ts.logs.waitFor(t, "the client answered our close (or hung up)")
 }
 
 func TestFailShutsItsSideWhenTheWaitForACloseMeetsABrokenFrame(t *testing.T) {

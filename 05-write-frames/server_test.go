@@ -119,7 +119,7 @@ func TestServerEchoesAWholeSession(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, message{opClose, "\x03\xe8"}, readFrame(t, conn))
 	requireServerCloses(t, conn)
-	ts.logs.waitFor(`closing handshake done (client sent 1000 "bye")`)
+	ts.logs.waitFor(t, `closing handshake done (client sent 1000 "bye")`)
 }
 
 func TestServerEchoesFramesSentOneByteAtATime(t *testing.T) {
@@ -171,7 +171,7 @@ func TestServerFailsWithTheCloseCodeOfTheBrokenRule(t *testing.T) {
 			_, err := conn.Write(clientFrame(0x88, []byte(close.payload[:2])))
 			require.NoError(t, err)
 			requireServerCloses(t, conn)
-			ts.logs.waitFor(fmt.Sprintf("%s: protocol error: %s", conn.LocalAddr(), tt.rule))
+			ts.logs.waitFor(t, fmt.Sprintf("%s: protocol error: %s", conn.LocalAddr(), tt.rule))
 		})
 	}
 	t.Run("a client that never answers the close is cut off after a bounded wait", func(t *testing.T) {
@@ -221,22 +221,22 @@ func TestServerTracesFramesBothWays(t *testing.T) {
 	readFrame(t, conn)
 	row := func(bytes, note string) string { return fmt.Sprintf("  %-47s %s\n", bytes, note) }
 
-	in := ts.logs.waitFor("client frame: FIN=1 RSV=000 opcode=0x1 (text) MASK=1 length=5")
+	in := ts.logs.waitFor(t, "client frame: FIN=1 RSV=000 opcode=0x1 (text) MASK=1 length=5")
 	assert.Contains(t, in, row("81", "FIN=1 RSV1-3=000 opcode=0x1")+
 		row("85", "MASK=1 length=5")+
 		row("37 fa 21 3d", "masking key")+
 		row("7f 9f 4d 51 58", "payload, masked")+
 		strings.TrimSuffix(row("48 65 6c 6c 6f", `payload, unmasked: "Hello"`), "\n"))
 
-	out := ts.logs.waitFor("server frame: FIN=1 RSV=000 opcode=0x1 (text) MASK=0 length=5")
+	out := ts.logs.waitFor(t, "server frame: FIN=1 RSV=000 opcode=0x1 (text) MASK=0 length=5")
 	assert.Contains(t, out, row("81", "FIN=1 RSV1-3=000 opcode=0x1")+
 		row("05", "MASK=0 length=5")+
 		strings.TrimSuffix(row("48 65 6c 6c 6f", "payload"), "\n"))
 
 	_, err := conn.Write(unhex("81 05 48 65 6c 6c 6f"))
 	require.NoError(t, err)
-	assert.Contains(t, ts.logs.waitFor("client frame: FIN=1 RSV=000 opcode=0x1 (text) MASK=0"), "!! client frame is not masked")
-	closeOut := ts.logs.waitFor("server frame: FIN=1 RSV=000 opcode=0x8 (close)")
+	assert.Contains(t, ts.logs.waitFor(t, "client frame: FIN=1 RSV=000 opcode=0x1 (text) MASK=0"), "!! client frame is not masked")
+	closeOut := ts.logs.waitFor(t, "server frame: FIN=1 RSV=000 opcode=0x8 (close)")
 	assert.Contains(t, closeOut, "03 ea")
 }
 
@@ -368,7 +368,7 @@ func TestServerClosesAClientThatSendsTooLittleInTime(t *testing.T) {
 			got, err := io.ReadAll(conn) // returns when the server closes
 			require.NoError(t, err, "the server must close the connection, not the test's deadline")
 			assert.Empty(t, got, "a timeout is answered by closing, without a response")
-			ts.logs.waitFor(fmt.Sprintf("%s: no complete request within", conn.LocalAddr()))
+			ts.logs.waitFor(t, fmt.Sprintf("%s: no complete request within", conn.LocalAddr()))
 		})
 	}
 }
@@ -408,7 +408,7 @@ func TestServerShutdownSends1001AndWaitsForTheClientsClose(t *testing.T) {
 	case <-time.After(timeout):
 		t.Fatal("shutdown did not finish after the client closed")
 	}
-	ts.logs.waitFor("closing handshake done (client sent 1001)")
+	ts.logs.waitFor(t, "closing handshake done (client sent 1001)")
 	assert.NotContains(t, ts.logs.String(), "grace period over", "the client answered in time")
 }
 
@@ -420,7 +420,7 @@ func TestServerShutdownClosesASilentClientAfterTheGracePeriod(t *testing.T) {
 	assert.NoError(t, ts.stop(t))
 	assert.Equal(t, opClose, readFrame(t, conn).opcode)
 	requireServerCloses(t, conn)
-	ts.logs.waitFor("grace period over: closing 1 connection(s)")
+	ts.logs.waitFor(t, "grace period over: closing 1 connection(s)")
 }
 
 func TestServerSurvivesClientsThatLeaveEarly(t *testing.T) {
