@@ -4,8 +4,12 @@
 // first step is a server that accepts TCP connections, gives each one its
 // own goroutine, and echoes whatever it receives. Read docs/01-tcp-server.md.
 //
+// Run it, then connect from a second terminal with the tutorial's netcat
+// (nc/ in this folder; the system's nc localhost 9001 works too, if you
+// have it):
+//
 //	go run ./01-tcp-server
-//	nc localhost 9001
+//	go run ./01-tcp-server/nc
 package main
 
 import (
