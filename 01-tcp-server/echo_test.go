@@ -56,8 +56,9 @@ func TestEchoWritesBackEveryChunkUntilEOF(t *testing.T) {
 		{"a client that sends nothing gets nothing", nil, ""},
 		{"a chunk larger than any buffer comes back whole", []string{string(bytes.Repeat([]byte("0123456789abcdef"), 10000))}, string(bytes.Repeat([]byte("0123456789abcdef"), 10000))},
 	}
+	rows := tableRows(t)
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		rows.run(tt.name, func(t *testing.T) {
 			c := &scriptedConn{}
 			for _, chunk := range tt.chunks {
 				c.chunks = append(c.chunks, []byte(chunk))

@@ -57,8 +57,9 @@ func TestServerAnswersEachKindOfRequest(t *testing.T) {
 		{name: "HTTP/3.0 gets 505", raw: strings.Replace(rfcRequest, "HTTP/1.1", "HTTP/3.0", 1), status: 505},
 		{name: "the protocol overview's curl request (no key, no version) is still an upgrade here; chapter 03 refuses it", raw: "GET / HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nHost: echo.websocket.org\r\nOrigin: http://www.websocket.org\r\n\r\n", status: 501},
 	}
+	rows := tableRows(t)
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		rows.run(tt.name, func(t *testing.T) {
 			resp, body := roundTrip(t, ts.addr, tt.raw)
 			assert.Equal(t, tt.status, resp.StatusCode, "body: %s", body)
 			for name, want := range tt.headers {
@@ -130,8 +131,9 @@ func TestServerClosesAClientThatSendsTooLittleInTime(t *testing.T) {
 		{"half a request", rfcRequest[:len(rfcRequest)/2]},
 		{"everything but the empty line", strings.TrimSuffix(rfcRequest, "\r\n")},
 	}
+	rows := tableRows(t)
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		rows.run(tt.name, func(t *testing.T) {
 			conn := dial(t, ts.addr)
 			_, err := io.WriteString(conn, tt.sent)
 			require.NoError(t, err)

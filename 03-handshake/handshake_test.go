@@ -17,8 +17,9 @@ func TestAcceptKey(t *testing.T) {
 		{"the example of RFC 6455 section 1.3", "dGhlIHNhbXBsZSBub25jZQ==", "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="},
 		{"a second pair used by many test suites", "x3JJHMbDL1EzLkh9GBhXDw==", "HSmrc0sMlYUkAGmm5OPpG2HaGWk="},
 	}
+	rows := tableRows(t)
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		rows.run(tt.name, func(t *testing.T) {
 			assert.Equal(t, tt.want, acceptKey(tt.key))
 		})
 	}
@@ -90,8 +91,9 @@ func TestCheckHandshake(t *testing.T) {
 		{name: "two version headers get 400",
 			req: upgradeRequest(t, version, version+"\r\n"+version), supported: nil, want: handshake{}, status: 400},
 	}
+	rows := tableRows(t)
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		rows.run(tt.name, func(t *testing.T) {
 			hs, err := checkHandshake(tt.req, tt.supported)
 			if tt.status != 0 {
 				assert.Equal(t, tt.status, statusOf(err), "error: %v", err)
@@ -127,8 +129,9 @@ func TestSelectSubprotocol(t *testing.T) {
 		{name: "nothing supported is none", offered: []string{"chat"}, supported: nil, want: ""},
 		{name: "names are compared exactly", offered: []string{"Chat"}, supported: []string{"chat"}, want: ""},
 	}
+	rows := tableRows(t)
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		rows.run(tt.name, func(t *testing.T) {
 			assert.Equal(t, tt.want, selectSubprotocol(tt.offered, tt.supported))
 		})
 	}

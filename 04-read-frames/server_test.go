@@ -121,8 +121,9 @@ func TestServerHangsUpOnAProtocolError(t *testing.T) {
 		{"invalid UTF-8", clientFrame(0x81, []byte{0xed, 0xa0, 0x80}), errInvalidUTF8},
 		{"a continuation with nothing to continue", clientFrame(0x80, []byte("lo")), errUnexpectedContinuation},
 	}
+	rows := tableRows(t)
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		rows.run(tt.name, func(t *testing.T) {
 			conn := openWebSocket(t, ts.addr, tt.wire)
 			requireHangUp(t, conn)
 			line := ts.logs.waitFor(t, fmt.Sprintf("%s: protocol error", conn.LocalAddr()))
@@ -213,8 +214,9 @@ func TestServerAnswersEachKindOfRequest(t *testing.T) {
 		{name: "HTTP/1.0 gets 400", raw: strings.Replace(rfcRequest, "HTTP/1.1", "HTTP/1.0", 1), status: 400},
 		{name: "HTTP/3.0 gets 505", raw: strings.Replace(rfcRequest, "HTTP/1.1", "HTTP/3.0", 1), status: 505},
 	}
+	rows := tableRows(t)
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		rows.run(tt.name, func(t *testing.T) {
 			resp, body := roundTrip(t, ts.addr, tt.raw)
 			assert.Equal(t, tt.status, resp.StatusCode, "body: %s", body)
 			for name, want := range tt.headers {
@@ -273,8 +275,9 @@ func TestServerClosesAClientThatSendsTooLittleInTime(t *testing.T) {
 		{"half a request", rfcRequest[:len(rfcRequest)/2]},
 		{"everything but the empty line", strings.TrimSuffix(rfcRequest, "\r\n")},
 	}
+	rows := tableRows(t)
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		rows.run(tt.name, func(t *testing.T) {
 			conn := dial(t, ts.addr)
 			_, err := io.WriteString(conn, tt.sent)
 			require.NoError(t, err)

@@ -61,8 +61,9 @@ func TestFormatFrameShowsTheBytesAsTheyCame(t *testing.T) {
 				"                                                  (header cut short: 3 of 8 bytes)\n",
 		},
 	}
+	rows := tableRows(t)
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		rows.run(tt.name, func(t *testing.T) {
 			assert.Equal(t, tt.want, formatFrame(unhex(tt.header), unhex(tt.payload), tt.err))
 		})
 	}

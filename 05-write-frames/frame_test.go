@@ -36,8 +36,9 @@ func TestReadFrameHeader(t *testing.T) {
 		{"a reserved opcode decodes (checkFrameHeader refuses it)", "83 80 00 00 00 00", frameHeader{fin: true, opcode: 0x3, masked: true, size: 6}},
 		{"the top bit of a 64-bit length decodes (checkFrameHeader refuses it)", "82 ff 80 00 00 00 00 00 00 00 00 00 00 00", frameHeader{fin: true, opcode: opBinary, masked: true, length: 1 << 63, size: 14}},
 	}
+	rows := tableRows(t)
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		rows.run(tt.name, func(t *testing.T) {
 			wire := unhex(tt.wire)
 			after := []byte("payload")
 			br := bufio.NewReader(bytes.NewReader(append(wire, after...)))
@@ -73,8 +74,9 @@ func TestReadFrameHeaderAtTheEndOfTheStream(t *testing.T) {
 		{"half a 16-bit length is a header cut short", "82 7e 01", io.ErrUnexpectedEOF},
 		{"half a masking key is a header cut short", "81 85 37 fa", io.ErrUnexpectedEOF},
 	}
+	rows := tableRows(t)
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		rows.run(tt.name, func(t *testing.T) {
 			_, err := readFrameHeader(bufio.NewReader(bytes.NewReader(unhex(tt.wire))))
 			assert.Equal(t, tt.want, err)
 		})
@@ -112,8 +114,9 @@ func TestCheckFrameHeader(t *testing.T) {
 			want error
 		}{fmt.Sprintf("reserved opcode %#x is refused (5.2)", op), masked(frameHeader{fin: true, opcode: op}), errUnknownOpcode})
 	}
+	rows := tableRows(t)
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		rows.run(tt.name, func(t *testing.T) {
 			assert.Equal(t, tt.want, checkFrameHeader(tt.h))
 		})
 	}

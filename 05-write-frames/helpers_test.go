@@ -157,3 +157,32 @@ func readN(conn net.Conn, n int) ([]byte, error) {
 	got, err := io.ReadFull(conn, buf)
 	return buf[:got], err
 }
+
+// rows runs the rows of a table test, and stops after the third row that
+// fails: a wrong solution tends to fail many rows the same way, and three
+// of them say so while the output still fits on a screen.
+type rows struct {
+	t              *testing.T
+	failed, notRun int
+}
+
+func tableRows(t *testing.T) *rows {
+	r := &rows{t: t}
+	t.Cleanup(func() {
+		if r.notRun > 0 {
+			t.Logf("%d more rows not run after %d failed: fix those first", r.notRun, r.failed)
+		}
+	})
+	return r
+}
+
+// run runs one row as a subtest, unless three have failed already.
+func (r *rows) run(name string, f func(t *testing.T)) {
+	if r.failed >= 3 {
+		r.notRun++
+		return
+	}
+	if !r.t.Run(name, f) {
+		r.failed++
+	}
+}

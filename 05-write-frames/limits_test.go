@@ -121,8 +121,9 @@ func TestServerDropsAMessageThatStallsHalfWay(t *testing.T) {
 		{"a header that announces 100 bytes, and 10 of them", append(clientHeader(0x82, 100), make([]byte, 10)...)},
 		{"a first fragment, and no more", clientFrame(0x01, []byte("Hel"))},
 	}
+	rows := tableRows(t)
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		rows.run(tt.name, func(t *testing.T) {
 			cfg := testConfig()
 			cfg.messageTimeout = 100 * time.Millisecond
 			ts := startServer(t, cfg)

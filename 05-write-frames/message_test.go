@@ -133,8 +133,9 @@ func TestReadMessage(t *testing.T) {
 		{name: "the stream ending inside a payload is not a clean end", wire: unhex(maskedHello)[:8], want: nil, controls: nil, err: io.ErrUnexpectedEOF},
 		{name: "the stream ending between fragments is not a clean end", wire: unhex(kosmeFirst), want: nil, controls: nil, err: io.ErrUnexpectedEOF},
 	}
+	rows := tableRows(t)
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		rows.run(tt.name, func(t *testing.T) {
 			c, seen := testConn(bytes.NewReader(tt.wire), 1<<20)
 			msgs, err := readAll(c)
 			assert.Equal(t, tt.want, msgs)
@@ -198,8 +199,9 @@ func TestReadMessageRefusesTooBigFromTheAnnouncedLength(t *testing.T) {
 		{"2^63-1 bytes announced, the largest legal length", "82 ff 7f ff ff ff ff ff ff ff 37 fa 21 3d", 16 << 20},
 		{"one byte over a 125-byte limit", "81 fe 00 7e 37 fa 21 3d", 125},
 	}
+	rows := tableRows(t)
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		rows.run(tt.name, func(t *testing.T) {
 			c, _ := testConn(&headerOnly{t: t, wire: unhex(tt.wire)}, tt.limit)
 			_, _, err := c.readMessage()
 			assert.Equal(t, errMessageTooBig, err)

@@ -85,8 +85,9 @@ func TestParseRequestLine(t *testing.T) {
 		{name: "a relative path that merely contains :// is refused", line: "GET chat/http://host/ HTTP/1.1", want: request{}, status: 400},
 		{name: "the HTTP/2 preface's version is judged before its * target: 505", line: "PRI * HTTP/2.0", want: request{}, status: 505},
 	}
+	rows := tableRows(t)
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		rows.run(tt.name, func(t *testing.T) {
 			req, err := parseRequestLine(tt.line)
 			if tt.status != 0 {
 				assert.Equal(t, tt.status, statusOf(err), "error: %v", err)
@@ -124,8 +125,9 @@ func TestParseHeaderLine(t *testing.T) {
 		{name: "a NUL in the value is refused", line: "X-A: a\x00b", wantName: "", wantValue: "", status: 400},
 		{name: "a bare CR in the value is refused", line: "X-A: a\rb", wantName: "", wantValue: "", status: 400},
 	}
+	rows := tableRows(t)
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		rows.run(tt.name, func(t *testing.T) {
 			name, value, err := parseHeaderLine(tt.line)
 			if tt.status != 0 {
 				assert.Equal(t, tt.status, statusOf(err), "error: %v", err)
@@ -197,8 +199,9 @@ func TestReadRequestAcceptsWhatRFC7230Allows(t *testing.T) {
 		{"a request over 1 KiB (Pithikos/python-websocket-server reads 1024 bytes once)", strings.Replace(rfcRequest, "\r\n\r\n", "\r\nCookie: session="+strings.Repeat("c", 3000)+"\r\n\r\n", 1)},
 		{"a header line longer than the read buffer", strings.Replace(rfcRequest, "\r\n\r\n", "\r\nX-Long: "+strings.Repeat("l", 6000)+"\r\n\r\n", 1)},
 	}
+	rows := tableRows(t)
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		rows.run(tt.name, func(t *testing.T) {
 			req, err := readRequest(bufio.NewReaderSize(strings.NewReader(tt.raw), 4096), 8192)
 			require.NoError(t, err)
 			assert.Equal(t, "/chat", req.target)
@@ -220,8 +223,9 @@ func TestReadRequestRefusesMalformedHeads(t *testing.T) {
 		{"two empty lines before the request line", "\r\n\r\nGET / HTTP/1.1\r\n\r\n", 400},
 		{"a bare CR before the line's CRLF", "GET / HTTP/1.1\r\nX-A: a\r\r\n\r\n", 400},
 	}
+	rows := tableRows(t)
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		rows.run(tt.name, func(t *testing.T) {
 			_, err := readRequest(bufio.NewReader(strings.NewReader(tt.raw)), 8192)
 			assert.Equal(t, tt.status, statusOf(err), "error: %v", err)
 		})
@@ -277,8 +281,9 @@ func TestReadRequestStopsAtTheSizeLimitWith431(t *testing.T) {
 		{"one endless header line", io.MultiReader(strings.NewReader("GET / HTTP/1.1\r\nX: "), iotest.OneByteReader(strings.NewReader(strings.Repeat("a", 1<<20))))},
 		{"an endless request line", strings.NewReader("GET /" + strings.Repeat("a", 1<<20))},
 	}
+	rows := tableRows(t)
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		rows.run(tt.name, func(t *testing.T) {
 			counted := &countingReader{r: tt.r}
 			const limit, bufSize = 8192, 4096
 			_, err := readRequest(bufio.NewReaderSize(counted, bufSize), limit)
@@ -365,8 +370,9 @@ func TestCheckUpgrade(t *testing.T) {
 		{name: "any Transfer-Encoding gets 400, even identity", raw: withFields("Transfer-Encoding: identity"), status: 400},
 		{name: "a POST with a body gets 405: the method is judged first", raw: strings.Replace(withFields("Content-Length: 5"), "GET", "POST", 1), status: 405, header: header{{"Allow", "GET"}}},
 	}
+	rows := tableRows(t)
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		rows.run(tt.name, func(t *testing.T) {
 			err := checkUpgrade(parse(t, tt.raw))
 			if tt.status == 0 {
 				assert.NoError(t, err)
@@ -435,8 +441,9 @@ func TestCheckFirstBytes(t *testing.T) {
 		{name: "UTF-8 in the target is for parseRequestLine to judge", first: "GET /caf\xc3\xa9 HTTP/1.1\r\n", status: 0, reason: ""},
 		{name: "control characters after the first line are for readRequest to judge", first: "GET / HTTP/1.1\r\nX: \x00", status: 0, reason: ""},
 	}
+	rows := tableRows(t)
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		rows.run(tt.name, func(t *testing.T) {
 			br := bufio.NewReader(&firstArrival{t: t, data: tt.first})
 			err := checkFirstBytes(br)
 			if tt.status == 0 {

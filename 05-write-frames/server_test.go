@@ -158,8 +158,9 @@ func TestServerFailsWithTheCloseCodeOfTheBrokenRule(t *testing.T) {
 		{name: "a close reason that is not UTF-8: 1007", wire: clientFrame(0x88, []byte{0x03, 0xe8, 0xff}), code: "\x03\xef", rule: errInvalidCloseReason},
 		{name: "2^62 bytes announced: 1009", wire: unhex("82 ff 40 00 00 00 00 00 00 00 37 fa 21 3d"), code: "\x03\xf1", rule: errMessageTooBig},
 	}
+	rows := tableRows(t)
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		rows.run(tt.name, func(t *testing.T) {
 			conn := openWebSocket(t, ts.addr, tt.wire)
 			close := readFrame(t, conn)
 			assert.Equal(t, opClose, close.opcode)
@@ -300,8 +301,9 @@ func TestServerAnswersEachKindOfRequest(t *testing.T) {
 		{name: "HTTP/1.0 gets 400", raw: strings.Replace(rfcRequest, "HTTP/1.1", "HTTP/1.0", 1), status: 400},
 		{name: "HTTP/3.0 gets 505", raw: strings.Replace(rfcRequest, "HTTP/1.1", "HTTP/3.0", 1), status: 505},
 	}
+	rows := tableRows(t)
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		rows.run(tt.name, func(t *testing.T) {
 			resp, body := roundTrip(t, ts.addr, tt.raw)
 			assert.Equal(t, tt.status, resp.StatusCode, "body: %s", body)
 			for name, want := range tt.headers {
@@ -360,8 +362,9 @@ func TestServerClosesAClientThatSendsTooLittleInTime(t *testing.T) {
 		{"half a request", rfcRequest[:len(rfcRequest)/2]},
 		{"everything but the empty line", strings.TrimSuffix(rfcRequest, "\r\n")},
 	}
+	rows := tableRows(t)
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		rows.run(tt.name, func(t *testing.T) {
 			conn := dial(t, ts.addr)
 			_, err := io.WriteString(conn, tt.sent)
 			require.NoError(t, err)

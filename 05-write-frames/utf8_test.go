@@ -30,8 +30,9 @@ func TestCheckUTF8(t *testing.T) {
 		{name: "a bad byte before a valid tail is found", text: "\xff\xce", pending: 0, ok: false},
 		{name: "a lead byte followed by a non-continuation is invalid", text: "\xe2\x28\xa1", pending: 0, ok: false},
 	}
+	rows := tableRows(t)
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		rows.run(tt.name, func(t *testing.T) {
 			pending, ok := checkUTF8([]byte(tt.text))
 			assert.Equal(t, tt.ok, ok)
 			if tt.ok {

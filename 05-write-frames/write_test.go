@@ -34,8 +34,9 @@ func TestAppendFrameHeader(t *testing.T) {
 		{name: "'你好' is 6 bytes, not 2 characters (Pithikos/python-websocket-server counts characters)", fin: true, opcode: opText, length: len("你好"), want: "81 06"},
 		{name: "16 MiB takes the 64-bit form", fin: true, opcode: opBinary, length: 16 << 20, want: "82 7f 00 00 00 00 01 00 00 00"},
 	}
+	rows := tableRows(t)
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		rows.run(tt.name, func(t *testing.T) {
 			got := appendFrameHeader(nil, tt.fin, tt.opcode, tt.length)
 			assert.Equal(t, unhex(tt.want), got)
 		})
@@ -48,12 +49,19 @@ func TestAppendFrameHeader(t *testing.T) {
 func TestValidCloseCode(t *testing.T) {
 	valid := []int{1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 3999, 4000, 4999}
 	invalid := []int{0, 1, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535}
+	var refused, accepted []int
 	for _, code := range valid {
-		assert.True(t, validCloseCode(code), "%d may be received", code)
+		if !validCloseCode(code) {
+			refused = append(refused, code)
+		}
 	}
 	for _, code := range invalid {
-		assert.False(t, validCloseCode(code), "%d may not be received", code)
+		if validCloseCode(code) {
+			accepted = append(accepted, code)
+		}
 	}
+	assert.Empty(t, refused, "codes that may be received (RFC 6455 section 7.4), refused")
+	assert.Empty(t, accepted, "codes that may not be received (reserved, never sent, or unassigned), accepted")
 }
 
 func TestParseClosePayload(t *testing.T) {
@@ -78,8 +86,9 @@ func TestParseClosePayload(t *testing.T) {
 		{name: "5000 is above the range", payload: "13 88", code: 0, reason: "", err: errBadCloseCode},
 		{name: "a reason that is not UTF-8 is invalid payload (1007)", payload: "03 e8 ed a0 80", code: 0, reason: "", err: errInvalidCloseReason},
 	}
+	rows := tableRows(t)
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		rows.run(tt.name, func(t *testing.T) {
 			code, reason, err := parseClosePayload(unhex(tt.payload))
 			assert.Equal(t, tt.err, err)
 			if tt.err == nil {
@@ -112,8 +121,9 @@ func TestHandleControl(t *testing.T) {
 		{name: "after our close, the peer's close is the reply: no second close", opcode: opClose, payload: "03 e9", closedFirst: true, wantSent: "", wantErr: &closeError{code: 1001}},
 		{name: "after our close, a reply with another code is still the reply (simultaneous close, P4)", opcode: opClose, payload: "03 e8", closedFirst: true, wantSent: "", wantErr: &closeError{code: 1000}},
 	}
+	rows := tableRows(t)
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		rows.run(tt.name, func(t *testing.T) {
 			c, wire, _ := testConnWire(bytes.NewReader(nil), 1<<20)
 			if tt.closedFirst {
 				require.NoError(t, c.writeClose(closeGoingAway, ""))
@@ -138,8 +148,9 @@ func TestWriteMessage(t *testing.T) {
 		{name: "256 bytes of binary", opcode: opBinary, payload: bytes.Repeat([]byte{1}, 256), want: append(unhex("82 7e 01 00"), bytes.Repeat([]byte{1}, 256)...)},
 		{name: "64 KiB of binary goes out whole (writev)", opcode: opBinary, payload: bytes.Repeat([]byte{2}, 65536), want: append(unhex("82 7f 00 00 00 00 00 01 00 00"), bytes.Repeat([]byte{2}, 65536)...)},
 	}
+	rows := tableRows(t)
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		rows.run(tt.name, func(t *testing.T) {
 			c, wire, _ := testConnWire(bytes.NewReader(nil), 1<<20)
 			require.NoError(t, c.writeMessage(tt.opcode, tt.payload))
 			assert.Equal(t, tt.want, wire.sent())
