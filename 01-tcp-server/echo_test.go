@@ -14,7 +14,7 @@ import (
 type scriptedConn struct {
 	chunks     [][]byte
 	readErr    error
-	eofWithEnd bool // return the last chunk together with io.EOF, as Read may
+	endWithLast bool // return the last chunk together with io.EOF (or readErr), as Read may
 	written    bytes.Buffer
 	writeErr   error
 }
@@ -31,7 +31,10 @@ func (c *scriptedConn) Read(p []byte) (int, error) {
 	if len(c.chunks[0]) == 0 {
 		c.chunks = c.chunks[1:]
 	}
-	if len(c.chunks) == 0 && c.eofWithEnd {
+	if len(c.chunks) == 0 && c.endWithLast {
+		if c.readErr != nil {
+			return n, c.readErr
+		}
 		return n, io.EOF
 	}
 	return n, nil
@@ -74,7 +77,7 @@ func TestEchoWritesBackEveryChunkUntilEOF(t *testing.T) {
 func TestEchoWritesBytesThatArriveTogetherWithEOF(t *testing.T) {
 	// io.Reader allows a Read to return n > 0 and io.EOF at once; those n
 	// bytes are data like any other.
-	c := &scriptedConn{chunks: [][]byte{[]byte("first, "), []byte("last")}, eofWithEnd: true}
+	c := &scriptedConn{chunks: [][]byte{[]byte("first, "), []byte("last")}, endWithLast: true}
 	n, err := echo(c)
 	assert.NoError(t, err)
 	assertSameBytes(t, "first, last", c.written.String())
@@ -89,9 +92,17 @@ func TestEchoReturnsReadAndWriteErrors(t *testing.T) {
 	assert.Equal(t, int64(3), n, "bytes echoed before the error are counted")
 	assertSameBytes(t, "abc", c.written.String())
 
+	// A Read may return data and an error at once: the data came, and is
+	// echoed before the error is reported.
+	c = &scriptedConn{chunks: [][]byte{[]byte("abc")}, readErr: reset, endWithLast: true}
+	n, err = echo(c)
+	assert.ErrorIs(t, err, reset, "the error that came with the last bytes is reported")
+	assertSameBytes(t, "abc", c.written.String())
+	assert.Equal(t, int64(3), n, "the bytes that came with the error are echoed and counted")
+
 	broken := errors.New("broken pipe")
 	c = &scriptedConn{chunks: [][]byte{[]byte("abc")}, writeErr: broken}
 	n, err = echo(c)
 	assert.ErrorIs(t, err, broken, "a write error is reported")
-	assert.Equal(t, int64(0), n)
+	assert.Equal(t, int64(0), n, "a failed write echoed nothing: count bytes once Write has succeeded")
 }
