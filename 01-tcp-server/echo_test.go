@@ -12,11 +12,11 @@ import (
 // scriptedConn plays a client: each Read returns the next chunk, then
 // io.EOF (or readErr); everything written is collected.
 type scriptedConn struct {
-	chunks     [][]byte
-	readErr    error
+	chunks      [][]byte
+	readErr     error
 	endWithLast bool // return the last chunk together with io.EOF (or readErr), as Read may
-	written    bytes.Buffer
-	writeErr   error
+	written     bytes.Buffer
+	writeErr    error
 }
 
 func (c *scriptedConn) Read(p []byte) (int, error) {
