@@ -323,7 +323,7 @@ func (s *server) refuse(netConn net.Conn, err error) {
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		s.cfg.log.Printf("%s: closed in the middle of its request", peer)
 	default:
-		s.cfg.log.Printf("%s: reading the request: %v", peer, err)
+		s.cfg.log.Printf("%s: closing without an answer: %v", peer, err)
 	}
 }
 
