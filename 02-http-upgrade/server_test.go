@@ -153,5 +153,5 @@ func TestServerSurvivesClientsThatLeaveEarly(t *testing.T) {
 		conn.Close()
 	}
 	resp, _ := roundTrip(t, ts.addr, firefoxRequest)
-	assert.Equal(t, 501, resp.StatusCode)
+	assert.Equal(t, 501, resp.StatusCode, "after them, Firefox's request (Connection: keep-alive, Upgrade) gets the chapter's usual answer")
 }

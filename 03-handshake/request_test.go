@@ -90,7 +90,7 @@ func TestParseRequestLine(t *testing.T) {
 		rows.run(tt.name, func(t *testing.T) {
 			req, err := parseRequestLine(tt.line)
 			if tt.status != 0 {
-				assert.Equal(t, tt.status, statusOf(err), "error: %v", err)
+				assert.Equal(t, tt.status, statusOf(err), "the status of the refusal (0: no refusal); error: %v", err)
 				return
 			}
 			require.NoError(t, err)
@@ -130,7 +130,7 @@ func TestParseHeaderLine(t *testing.T) {
 		rows.run(tt.name, func(t *testing.T) {
 			name, value, err := parseHeaderLine(tt.line)
 			if tt.status != 0 {
-				assert.Equal(t, tt.status, statusOf(err), "error: %v", err)
+				assert.Equal(t, tt.status, statusOf(err), "the status of the refusal (0: no refusal); error: %v", err)
 				return
 			}
 			require.NoError(t, err)
@@ -227,7 +227,7 @@ func TestReadRequestRefusesMalformedHeads(t *testing.T) {
 	for _, tt := range tests {
 		rows.run(tt.name, func(t *testing.T) {
 			_, err := readRequest(bufio.NewReader(strings.NewReader(tt.raw)), 8192)
-			assert.Equal(t, tt.status, statusOf(err), "error: %v", err)
+			assert.Equal(t, tt.status, statusOf(err), "the status of the refusal (0: no refusal); error: %v", err)
 		})
 	}
 }
@@ -287,9 +287,10 @@ func TestReadRequestStopsAtTheSizeLimitWith431(t *testing.T) {
 			counted := &countingReader{r: tt.r}
 			const limit, bufSize = 8192, 4096
 			_, err := readRequest(bufio.NewReaderSize(counted, bufSize), limit)
-			assert.Equal(t, 431, statusOf(err), "error: %v", err)
+			assert.Equal(t, 431, statusOf(err), "the status of the refusal (0: no refusal); error: %v", err)
 			// Bounded memory: the limit plus at most one buffer was read.
-			assert.LessOrEqual(t, counted.n, limit+bufSize)
+			assert.LessOrEqual(t, counted.n, limit+bufSize,
+				"bytes read from the client: past the limit, the reader must stop (count bytes as they arrive, not per line)")
 		})
 	}
 

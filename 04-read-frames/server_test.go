@@ -323,5 +323,5 @@ func TestServerSurvivesClientsThatLeaveEarly(t *testing.T) {
 		conn.Close()
 	}
 	resp, _ := roundTrip(t, ts.addr, firefoxRequest)
-	assert.Equal(t, 101, resp.StatusCode)
+	assert.Equal(t, 101, resp.StatusCode, "after them, Firefox's request (Connection: keep-alive, Upgrade) is answered")
 }
