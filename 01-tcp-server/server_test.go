@@ -77,6 +77,24 @@ func TestServerGivesEachOfAHundredConcurrentClientsItsOwnBytes(t *testing.T) {
 	}
 }
 
+func TestServerServesOthersWhileAClientStaysSilent(t *testing.T) {
+	ts := startServer(t, config{})
+	// The silent client connects and sends nothing. A server that reads
+	// each connection in turn (the select() loop of the article on
+	// isnowfy/python-websocket blocks in recv()) would wait for it forever.
+	silent := dial(t, ts.addr)
+	_, err := silent.Write(nil)
+	require.NoError(t, err)
+	ts.logs.waitFor(t, fmt.Sprintf("%s connected", silent.LocalAddr()))
+
+	other := dial(t, ts.addr)
+	_, err = other.Write([]byte("anyone there?"))
+	require.NoError(t, err)
+	got, err := readN(other, len("anyone there?"))
+	require.NoError(t, err, "the second client is served while the first says nothing")
+	assertSameBytes(t, "anyone there?", string(got))
+}
+
 func TestServerKeepsServingWhenAClientDisconnectsMidWrite(t *testing.T) {
 	ts := startServer(t, config{})
 	steady := dial(t, ts.addr)
