@@ -71,7 +71,7 @@ func readServerHeader(r io.Reader) (serverHeader, error) {
 		return serverHeader{}, fmt.Errorf("reading a frame header: %w", err)
 	}
 	if b[0]&0x70 != 0 || b[1]&0x80 != 0 {
-		return serverHeader{}, fmt.Errorf("server frame header % x has RSV or MASK bits set", b[:2])
+		return serverHeader{}, fmt.Errorf("server frame header % x has RSV or MASK bits set (if no header was written, these are payload bytes: see appendFrameHeader)", b[:2])
 	}
 	h := serverHeader{fin: b[0]&0x80 != 0, opcode: b[0] & 0x0f, length: uint64(b[1] & 0x7f)}
 	switch h.length {
