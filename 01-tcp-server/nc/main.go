@@ -60,13 +60,14 @@ func parseArgs(args []string, stderr io.Writer) (config, error) {
 	cfg := config{addr: "localhost:9001"}
 	fs := flag.NewFlagSet("nc", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.addr, "addr", cfg.addr, "the server's `host:port`, as the chapters' -addr (or give it after the flags)")
 	fs.Var((*sendList)(&cfg.sends), "send", "send these `bytes` instead of reading stdin; Go escapes work (\\r \\n \\x81 \\u00e9);\nrepeat the flag for more writes")
 	fs.DurationVar(&cfg.gap, "gap", 0, "pause between two -send writes")
 	fs.BoolVar(&cfg.crlf, "crlf", false, "end each stdin line in \\r\\n, as HTTP wants")
 	fs.BoolVar(&cfg.hex, "x", false, "print what comes back as a hex dump")
 	fs.DurationVar(&cfg.wait, "wait", 2*time.Second, "after the last send, wait this long for more (or until the server closes)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: go run ./01-tcp-server/nc [flags] [host:port]   (default localhost:9001)")
+		fmt.Fprintln(stderr, "usage: go run ./01-tcp-server/nc [flags] [host:port]   (default localhost:9001, or -addr)")
 		fmt.Fprintln(stderr, "Connects, sends stdin (or the -send strings), prints the replies.")
 		fs.PrintDefaults()
 	}

@@ -133,6 +133,10 @@ func TestParseArgs(t *testing.T) {
 		wait:  3 * time.Second,
 	}, cfg)
 
+	cfg, err = parseArgs([]string{"-addr", "127.0.0.1:19001"}, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, "127.0.0.1:19001", cfg.addr, "-addr, as the chapters take it")
+
 	var usage bytes.Buffer
 	_, err = parseArgs([]string{"a:1", "b:2"}, &usage)
 	assert.Error(t, err, "two addresses")
