@@ -358,6 +358,8 @@ func TestCheckUpgrade(t *testing.T) {
 		{name: "a missing Host gets 400", raw: strings.Replace(rfcRequest, "Host: server.example.com\r\n", "", 1), status: 400},
 		{name: "two Host headers get 400", raw: strings.Replace(rfcRequest, "Host: server.example.com\r\n", "Host: a\r\nHost: b\r\n", 1), status: 400},
 		{name: "a plain GET gets 426 naming websocket", raw: "GET / HTTP/1.1\r\nHost: a\r\n\r\n", status: 426, header: header{{"Upgrade", "websocket"}, {"Connection", "Upgrade"}}},
+		{name: "a plain GET of HTTP/1.0 gets 400: the version is checked before Upgrade", raw: "GET / HTTP/1.0\r\nHost: a\r\n\r\n", status: 400},
+		{name: "a plain GET without Host gets 400: Host is checked before Upgrade", raw: "GET / HTTP/1.1\r\n\r\n", status: 400},
 		{name: "an upgrade to another protocol gets 426", raw: "GET / HTTP/1.1\r\nHost: a\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n", status: 426, header: header{{"Upgrade", "websocket"}, {"Connection", "Upgrade"}}},
 		{name: "'websocketx' is not the token websocket: 426", raw: "GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocketx\r\nConnection: Upgrade\r\n\r\n", status: 426, header: header{{"Upgrade", "websocket"}, {"Connection", "Upgrade"}}},
 		{name: "Upgrade without Connection: Upgrade gets 400", raw: strings.Replace(rfcRequest, "Connection: Upgrade\r\n", "", 1), status: 400},
