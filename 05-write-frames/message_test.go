@@ -147,6 +147,35 @@ func TestReadMessage(t *testing.T) {
 
 func concat(frames ...[]byte) []byte { return bytes.Join(frames, nil) }
 
+func TestReadMessageChecksEachByteOfTextOnce(t *testing.T) {
+	// 1 MiB of text in one-byte fragments: 7 MiB on the wire, one message.
+	// Checking only the new bytes (and a character cut at the end of the
+	// last fragment) reads it in about 0.1 s (0.7 s with -race). Checking
+	// the whole message again at every fragment is quadratic: about 13 s
+	// here, and hours at the 16 MiB default limit, a client's way to take a
+	// core. Tests do not time things, but a read must end within the
+	// tests' timeout.
+	const n = 1 << 20
+	wire := make([]byte, 0, 7*n)
+	wire = append(wire, clientFrame(0x01, []byte("a"))...)
+	for range n - 2 {
+		wire = append(wire, clientFrame(0x00, []byte("a"))...)
+	}
+	wire = append(wire, clientFrame(0x80, []byte("a"))...)
+	c, _ := testConn(bytes.NewReader(wire), 16<<20)
+	done := make(chan int, 1)
+	go func() {
+		_, msg, _ := c.readMessage()
+		done <- len(msg)
+	}()
+	select {
+	case got := <-done:
+		assert.Equal(t, n, got, "one message of 1 MiB")
+	case <-time.After(timeout):
+		t.Fatalf("1 MiB of text in one-byte fragments is not read within %s: is the whole message checked again at every fragment?", timeout)
+	}
+}
+
 func TestReadMessageHandlesAnySplitOfTheStream(t *testing.T) {
 	// A whole conversation: fragmented text with a ping inside, 300 bytes
 	// of binary (16-bit length), the RFC's Hello, then a close.
