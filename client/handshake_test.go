@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The accept value of RFC 6455 section 1.3, and a second well-known pair.
+func TestAcceptKeyMatchesTheRFCExample(t *testing.T) {
+	assert.Equal(t, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", acceptKey("dGhlIHNhbXBsZSBub25jZQ=="))
+	assert.Equal(t, "HSmrc0sMlYUkAGmm5OPpG2HaGWk=", acceptKey("x3JJHMbDL1EzLkh9GBhXDw=="))
+}
+
+func TestNewKeyIsSixteenRandomBytes(t *testing.T) {
+	a, b := newKey(), newKey()
+	assert.Len(t, a, 24, "base64 of 16 bytes")
+	assert.True(t, strings.HasSuffix(a, "=="))
+	assert.NotEqual(t, a, b, "a new key for every connection")
+}
+
+func TestParseURL(t *testing.T) {
+	tests := []struct {
+		name, url        string
+		addr, host, path string
+		err              string
+	}{
+		{name: "a port and a path with a query", url: "ws://example.com:9001/ws?x=1", addr: "example.com:9001", host: "example.com:9001", path: "/ws?x=1"},
+		{name: "no port means 80, no path means /", url: "ws://example.com", addr: "example.com:80", host: "example.com", path: "/"},
+		{name: "wss is refused, saying why", url: "wss://example.com/", err: "wss:// (WebSocket over TLS) is not supported"},
+		{name: "http is not a WebSocket URL", url: "http://example.com/", err: "is not a ws:// URL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseURL(tt.url)
+			if tt.err != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tt.err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, target{addr: tt.addr, host: tt.host, path: tt.path}, got)
+		})
+	}
+}
+
+// A server that answers with the wrong accept value did not read our
+// handshake (section 4.1): the client must not go on.
+func TestWrongAcceptValueFailsTheHandshake(t *testing.T) {
+	s := newFakeServer(t)
+	results := startClient(context.Background(), config{send: []string{"hi"}}, s.url, nil)
+	p, _ := s.accept(t)
+	p.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+		"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n") // the RFC's, for another key
+	r := waitClient(t, results)
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stderr, "wrong Sec-WebSocket-Accept")
+	p.expectEOF()
+}
+
+// A refusal is shown as it came: the status line and the body.
+func TestNon101AnswerPrintsStatusAndBody(t *testing.T) {
+	s := newFakeServer(t)
+	results := startClient(context.Background(), config{send: []string{"hi"}}, s.url, nil)
+	p, _ := s.accept(t)
+	body := "this server speaks WebSocket version 13 only\n"
+	p.write("HTTP/1.1 426 Upgrade Required\r\nUpgrade: websocket\r\nContent-Length: " +
+		strconv.Itoa(len(body)) + "\r\n\r\n" + body)
+	r := waitClient(t, results)
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stderr, `"HTTP/1.1 426 Upgrade Required", not 101`)
+	assert.Contains(t, r.stderr, body)
+}
+
+// The 101 and the first frame may come in one TCP write: the frame must
+// not be lost with the handshake's buffer.
+func TestFrameInTheSameWriteAsThe101IsRead(t *testing.T) {
+	s := newFakeServer(t)
+	results := startClient(context.Background(), config{expect: 1}, s.url, nil)
+	p, headers := s.accept(t)
+	p.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+		"Sec-WebSocket-Accept: " + rfcAccept(headers["sec-websocket-key"]) + "\r\n\r\n\x81\x05Hello")
+	code, _ := p.readClose()
+	assert.Equal(t, closeNormal, code)
+	p.closeNow()
+	r := waitClient(t, results)
+	assert.Equal(t, 0, r.code, r.stderr)
+	assert.Equal(t, "< Hello\n", r.stdout)
+}
