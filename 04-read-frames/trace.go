@@ -185,7 +185,7 @@ func writePayloadRows(b *strings.Builder, w wireHeader, payload []byte) {
 		more = fmt.Sprintf(" ... (%d more)", len(payload)-len(shown))
 	}
 	if !w.masked {
-		row(b, hexBytes(shown), "payload"+more)
+		row(b, hexBytes(shown), "payload"+payloadNote(w.opcode, shown, len(payload))+more)
 		return
 	}
 	row(b, hexBytes(shown), "payload, masked"+more)

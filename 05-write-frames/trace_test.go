@@ -35,6 +35,20 @@ func TestFormatFrameShowsTheBytesAsTheyCame(t *testing.T) {
 				"  00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 payload ... (240 more)\n",
 		},
 		{
+			name: "RFC 5.7: an unmasked Hello (a server's frame) shows its text", header: "81 05", payload: "48 65 6c 6c 6f",
+			want: "frame: FIN=1 RSV=000 opcode=0x1 (text) MASK=0 length=5\n" +
+				"  81                                              FIN=1 RSV1-3=000 opcode=0x1\n" +
+				"  05                                              MASK=0 length=5\n" +
+				"  48 65 6c 6c 6f                                  payload: \"Hello\"\n",
+		},
+		{
+			name: "an unmasked close frame shows its code", header: "88 02", payload: "03 e8",
+			want: "frame: FIN=1 RSV=000 opcode=0x8 (close) MASK=0 length=2\n" +
+				"  88                                              FIN=1 RSV1-3=000 opcode=0x8\n" +
+				"  02                                              MASK=0 length=2\n" +
+				"  03 e8                                           payload: code 1000\n",
+		},
+		{
 			name: "a masked close frame shows its code", header: "88 82 37 fa 21 3d", payload: "34 12",
 			want: "frame: FIN=1 RSV=000 opcode=0x8 (close) MASK=1 length=2\n" +
 				"  88                                              FIN=1 RSV1-3=000 opcode=0x8\n" +
