@@ -3,7 +3,6 @@
 package web
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"io"
@@ -12,12 +11,12 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+	"wsfromscratch/client/internal/echoserver"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -32,7 +31,7 @@ const browserTimeout = 30 * time.Second
 // back over its report parameter.
 func TestPageEchoesAndClosesCleanlyInChromium(t *testing.T) {
 	chromium := findChromium(t)
-	addr, serverLog := startChapter05(t)
+	addr, serverLog := echoserver.Start(t, browserTimeout)
 	reports := reportServer(t)
 	pageServer := httptest.NewServer(Handler())
 	t.Cleanup(pageServer.Close)
@@ -53,7 +52,7 @@ func TestPageEchoesAndClosesCleanlyInChromium(t *testing.T) {
 	reports.waitFor(t, "message hello")
 	closed := reports.waitFor(t, "close ")
 	assert.Regexp(t, `^close 1000 ".*" wasClean=true$`, closed)
-	serverLog.waitFor(t, `closing handshake done (client sent 1000 "bye")`)
+	serverLog.WaitFor(t, `closing handshake done (client sent 1000 "bye")`)
 }
 
 // reports collects the lines the page POSTs to its report URL.
@@ -96,82 +95,6 @@ func (r *reports) waitFor(t *testing.T, want string) string {
 	}
 }
 
-// startChapter05 builds ./05-write-frames and starts it on a free port.
-func startChapter05(t *testing.T) (string, *serverLog) {
-	t.Helper()
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("go is not on PATH: cannot build 05-write-frames")
-	}
-	bin := filepath.Join(t.TempDir(), "ws05")
-	build := exec.Command(goTool, "build", "-o", bin, "./05-write-frames")
-	build.Dir = filepath.Join("..", "..")
-	out, err := build.CombinedOutput()
-	require.NoError(t, err, "go build ./05-write-frames: %s", out)
-
-	server := exec.Command(bin, "-addr", "127.0.0.1:0")
-	stderr, err := server.StderrPipe()
-	require.NoError(t, err)
-	require.NoError(t, server.Start())
-	log := &serverLog{lines: make(chan string, 1000)}
-	go log.collect(bufio.NewScanner(stderr))
-	t.Cleanup(func() {
-		server.Process.Kill()
-		server.Wait()
-	})
-	line := log.waitFor(t, "listening on ")
-	return strings.Fields(strings.SplitN(line, "listening on ", 2)[1])[0], log
-}
-
-// serverLog hands the server's log lines to the test as they come.
-type serverLog struct {
-	lines chan string
-	seen  []string
-}
-
-func (l *serverLog) collect(sc *bufio.Scanner) {
-	for sc.Scan() {
-		select {
-		case l.lines <- sc.Text():
-		default: // the test stopped reading: drop, never block the pipe
-		}
-	}
-	close(l.lines)
-}
-
-// waitFor returns the first line that contains want.
-func (l *serverLog) waitFor(t *testing.T, want string) string {
-	t.Helper()
-	timeout := time.After(browserTimeout)
-	for {
-		select {
-		case line, ok := <-l.lines:
-			require.True(t, ok, "the server's log ended without %q:\n%s", want, strings.Join(l.seen, "\n"))
-			l.seen = append(l.seen, line)
-			if strings.Contains(line, want) {
-				return line
-			}
-		case <-timeout:
-			require.FailNow(t, "not in the server's log in time", "%q:\n%s", want, strings.Join(l.seen, "\n"))
-		}
-	}
-}
-
-// String returns the lines logged so far, without waiting for more.
-func (l *serverLog) String() string {
-	for {
-		select {
-		case line, ok := <-l.lines:
-			if !ok {
-				return strings.Join(l.seen, "\n")
-			}
-			l.seen = append(l.seen, line)
-		default:
-			return strings.Join(l.seen, "\n")
-		}
-	}
-}
-
 // findChromium returns Chromium's path. Without one the test is skipped,
 // unless WS_REQUIRE_BROWSER is set (CI sets it): then it fails.
 func findChromium(t *testing.T) string {
@@ -198,7 +121,7 @@ func findChromium(t *testing.T) string {
 // the cleanup prints the server's log, or Chromium's output (without the
 // D-Bus complaints of a machine without a desktop) if the server logged
 // nothing past its start.
-func runBrowser(t *testing.T, chromium, url string, server *serverLog) {
+func runBrowser(t *testing.T, chromium, url string, server *echoserver.Log) {
 	t.Helper()
 	args := []string{"--headless", "--disable-gpu", "--no-first-run", "--disable-background-networking",
 		"--disable-component-update", "--disable-sync", "--user-data-dir=" + t.TempDir(), url}
