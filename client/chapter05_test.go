@@ -13,6 +13,7 @@ import (
 // as a learner would: the echoes come back, and the server's log says the
 // closing handshake was done.
 func TestAgainstTheChapter05EchoServer(t *testing.T) {
+	requireClientExercises(t)
 	addr, log := echoserver.Start(t, testTimeout)
 	cfg := config{send: []string{"hello", "κόσμε"}, expect: 2}
 	r := waitClient(t, startClient(context.Background(), cfg, "ws://"+addr+"/", nil))

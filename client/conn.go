@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -35,11 +34,9 @@ type conn struct {
 	closeSent bool       // our close frame is out: no more frames (section 5.5.1)
 }
 
-// writeFrame sends one whole frame, masked with a fresh key from
-// crypto/rand (section 5.3): a key a script could predict would let it
-// choose the bytes on the wire, which masking exists to prevent (section
-// 10.3). After a close frame nothing more is sent, and the server has
-// closeTimeout to answer: reads stop waiting then.
+// writeFrame sends one whole frame, masked with a fresh key (newMaskKey,
+// section 5.3). After a close frame nothing more is sent, and the server
+// has closeTimeout to answer: reads stop waiting then.
 func (c *conn) writeFrame(opcode byte, payload []byte) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
@@ -50,9 +47,7 @@ func (c *conn) writeFrame(opcode byte, payload []byte) error {
 		c.closeSent = true
 		c.nc.SetReadDeadline(time.Now().Add(closeTimeout))
 	}
-	var key [4]byte
-	rand.Read(key[:]) // never fails (crypto/rand)
-	frame := appendClientFrame(nil, opcode, key, payload)
+	frame := appendClientFrame(nil, opcode, newMaskKey(), payload)
 	if c.trace != nil {
 		n := headerLen(frame[1])
 		c.trace.show("client", frame[:n], frame[n:], nil)

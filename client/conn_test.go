@@ -62,6 +62,7 @@ func TestFragmentsWithAPingBetween(t *testing.T) {
 // A close from the server is answered with its code (1000 for none) and
 // the client exits 0 (section 5.5.1).
 func TestServerCloseIsAnswered(t *testing.T) {
+	requireClientExercises(t)
 	tests := []struct {
 		name, frame string
 		answer      int
@@ -92,6 +93,7 @@ func TestServerCloseIsAnswered(t *testing.T) {
 // A server frame that breaks a rule, or a limit, fails the connection
 // with the close code of the rule (section 7.1.7), and the client exits 1.
 func TestBadServerFramesFailTheConnection(t *testing.T) {
+	requireClientExercises(t)
 	tests := []struct {
 		name, frames string
 		maxMessage   int64

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"crypto/rand"
-	"crypto/sha1"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -59,13 +58,6 @@ func newKey() string {
 	var nonce [16]byte
 	rand.Read(nonce[:]) // never fails (crypto/rand)
 	return base64.StdEncoding.EncodeToString(nonce[:])
-}
-
-// acceptKey is the Sec-WebSocket-Accept a server must answer key with:
-// base64 of the SHA-1 of the key and the GUID (sections 1.3 and 4.2.2).
-func acceptKey(key string) string {
-	sum := sha1.Sum([]byte(key + websocketGUID))
-	return base64.StdEncoding.EncodeToString(sum[:])
 }
 
 // writeRequest sends the opening handshake (section 4.1): a GET with the

@@ -10,12 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// The accept value of RFC 6455 section 1.3, and a second well-known pair.
-func TestAcceptKeyMatchesTheRFCExample(t *testing.T) {
-	assert.Equal(t, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", acceptKey("dGhlIHNhbXBsZSBub25jZQ=="))
-	assert.Equal(t, "HSmrc0sMlYUkAGmm5OPpG2HaGWk=", acceptKey("x3JJHMbDL1EzLkh9GBhXDw=="))
-}
-
 func TestNewKeyIsSixteenRandomBytes(t *testing.T) {
 	a, b := newKey(), newKey()
 	assert.Len(t, a, 24, "base64 of 16 bytes")

@@ -80,10 +80,11 @@ func checkResponse(r response, key, protocols string) error {
 		return fmt.Errorf("the 101 has Upgrade %q, not websocket", r.get("upgrade"))
 	case !hasToken(r.get("connection"), "upgrade"):
 		return fmt.Errorf("the 101 has Connection %q, not Upgrade", r.get("connection"))
-	case r.get("sec-websocket-accept") != acceptKey(key):
-		return fmt.Errorf("wrong Sec-WebSocket-Accept %q: for our key %s it must be %s (section 4.2.2)",
-			r.get("sec-websocket-accept"), key, acceptKey(key))
-	case r.get("sec-websocket-extensions") != "":
+	}
+	if err := checkAccept(r.get("sec-websocket-accept"), key); err != nil {
+		return err
+	}
+	if r.get("sec-websocket-extensions") != "" {
 		return errors.New("the server chose an extension, but we offered none")
 	}
 	if p := r.get("sec-websocket-protocol"); p != "" && !hasToken(protocols, p) {
