@@ -52,6 +52,29 @@ func parseURL(raw string) (target, error) {
 	return t, nil
 }
 
+// urlWithName adds name=NAME to the query of a ws:// URL, for chapter 06's
+// chat, which reads the name from there. The name is URL-encoded; the
+// query's other parameters stay as they were, in their order, and a name
+// the URL had already gives way to this one. An empty name leaves the URL
+// alone.
+func urlWithName(raw, name string) (string, error) {
+	if name == "" {
+		return raw, nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", err
+	}
+	var query []string
+	for param := range strings.SplitSeq(u.RawQuery, "&") {
+		if key, _, _ := strings.Cut(param, "="); param != "" && key != "name" {
+			query = append(query, param)
+		}
+	}
+	u.RawQuery = strings.Join(append(query, "name="+url.QueryEscape(name)), "&")
+	return u.String(), nil
+}
+
 // newKey returns a Sec-WebSocket-Key: 16 random bytes, base64-encoded
 // (section 4.1: "randomly selected", new for every connection).
 func newKey() string {

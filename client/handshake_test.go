@@ -42,6 +42,40 @@ func TestParseURL(t *testing.T) {
 	}
 }
 
+func TestURLWithName(t *testing.T) {
+	tests := []struct{ name, url, join, want string }{
+		{"no name leaves the URL as it was", "ws://localhost:9001/ws?room=1", "", "ws://localhost:9001/ws?room=1"},
+		{"a name becomes the query of a URL without one", "ws://localhost:9001/ws", "ann", "ws://localhost:9001/ws?name=ann"},
+		{"a name goes after the other parameters, which keep their order", "ws://localhost:9001/ws?room=1&b=2", "ann", "ws://localhost:9001/ws?room=1&b=2&name=ann"},
+		{"a name the URL had gives way to the flag's", "ws://localhost:9001/ws?name=bob&room=1", "ann", "ws://localhost:9001/ws?room=1&name=ann"},
+		{"spaces, & and = are encoded, so the name stays one parameter", "ws://localhost:9001/ws", "ann & bob=1", "ws://localhost:9001/ws?name=ann+%26+bob%3D1"},
+		{"UTF-8 is percent-encoded byte by byte", "ws://localhost:9001/ws", "Zoë", "ws://localhost:9001/ws?name=Zo%C3%AB"},
+		{"a URL without a path gets the query all the same", "ws://localhost:9001", "ann", "ws://localhost:9001?name=ann"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := urlWithName(tt.url, tt.join)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
+
+// -name joins with the name in the request target's query, and the
+// client says which URL it connected to.
+func TestNameFlagAddsTheNameToTheRequestTarget(t *testing.T) {
+	s := newFakeServer(t)
+	s.target = "/chat?room=1&name=Zo%C3%AB+%26+co"
+	results := startClient(context.Background(), config{name: "Zoë & co", send: []string{"hi"}}, s.url, nil)
+	p := s.handshake(t)
+	assert.Equal(t, "hi", string(p.readFrame().payload))
+	p.readClose()
+	p.closeNow()
+	r := waitClient(t, results)
+	assert.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "* connected to "+s.url+"&name=Zo%C3%AB+%26+co")
+}
+
 // A server that answers with the wrong accept value did not read our
 // handshake (section 4.1): the client must not go on.
 func TestWrongAcceptValueFailsTheHandshake(t *testing.T) {

@@ -63,8 +63,9 @@ func waitClient(t *testing.T, results <-chan result) result {
 // fakeServer is the test's own server: raw bytes on 127.0.0.1, decoded by
 // the test's own code.
 type fakeServer struct {
-	ln  *net.TCPListener
-	url string
+	ln     *net.TCPListener
+	url    string
+	target string // the request target the client must send
 }
 
 func newFakeServer(t *testing.T) *fakeServer {
@@ -73,7 +74,7 @@ func newFakeServer(t *testing.T) *fakeServer {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	t.Cleanup(func() { ln.Close() })
-	return &fakeServer{ln: ln.(*net.TCPListener), url: "ws://" + ln.Addr().String() + "/chat?room=1"}
+	return &fakeServer{ln: ln.(*net.TCPListener), url: "ws://" + ln.Addr().String() + "/chat?room=1", target: "/chat?room=1"}
 }
 
 // requireClientExercises stops a test that talks to a server when the
@@ -124,7 +125,7 @@ func (s *fakeServer) accept(t *testing.T) (*peer, map[string]string) {
 	nc.SetReadDeadline(time.Now().Add(testTimeout))
 	line, err := p.br.ReadString('\n')
 	require.NoError(t, err)
-	assert.Equal(t, "GET /chat?room=1 HTTP/1.1\r\n", line)
+	assert.Equal(t, "GET "+s.target+" HTTP/1.1\r\n", line)
 	headers := map[string]string{}
 	for {
 		line, err := p.br.ReadString('\n')

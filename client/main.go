@@ -27,6 +27,7 @@ type config struct {
 	timeout    time.Duration // -timeout: the whole script's time
 	trace      bool
 	protocols  string // offered in Sec-WebSocket-Protocol, if not empty
+	name       string // -name: added to the URL's query as name=, if not empty
 	maxMessage int64
 	terminal   bool // stdin and stdout are a terminal: show a prompt
 }
@@ -46,6 +47,7 @@ func main() {
 	flag.DurationVar(&cfg.timeout, "timeout", 5*time.Second, "script mode: the time the whole script may take")
 	flag.BoolVar(&cfg.trace, "trace", false, "show every frame both ways: its header fields above its annotated bytes")
 	flag.StringVar(&cfg.protocols, "protocol", "", "subprotocols to offer, comma-separated (Sec-WebSocket-Protocol)")
+	flag.StringVar(&cfg.name, "name", "", "join with this name: adds name=NAME to the URL's query, for chapter 06's chat")
 	flag.Int64Var(&cfg.maxMessage, "max-message", 16<<20, "largest message accepted, in bytes; a larger one gets close code 1009")
 	flag.Usage = usage
 	flag.Parse()

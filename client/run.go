@@ -30,6 +30,12 @@ func run(ctx context.Context, cfg config, stdin io.Reader, stdout, stderr io.Wri
 	} else {
 		out.events, out.terminal = stdout, cfg.terminal
 	}
+	url, err := urlWithName(cfg.url, cfg.name)
+	if err != nil {
+		reportFailure(stderr, err)
+		return 1
+	}
+	cfg.url = url
 	c, err := connect(ctx, cfg, out)
 	if err != nil {
 		reportFailure(stderr, err)
