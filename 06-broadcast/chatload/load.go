@@ -42,7 +42,9 @@ type room struct {
 	delivered  atomic.Int64 // first arrivals of a message at a client
 	duplicates atomic.Int64
 	tokenMsgs  atomic.Int64 // WebSocket messages that held at least one token
-	lastFrame  atomic.Int64 // when any client last got a message
+	notices    atomic.Int64 // lines without a token ("* c7 left"), counted from the burst on
+	counting   atomic.Bool  // the burst has begun: count notices
+	lastEvent  atomic.Int64 // when a client last got a message or connected
 	sendErrors atomic.Int64
 	all        chan struct{} // closed when every client has every message
 	allOnce    sync.Once
@@ -120,6 +122,9 @@ func (r *room) connectWave(u *url.URL, from, to int) (failed int, firstErr error
 				}
 				return
 			}
+			// A server may put a client in its room only after the 101
+			// (gorilla's chat does): a quiet room counts from here.
+			r.lastEvent.Store(r.now())
 			m := &member{c: c, seen: make([]bool, len(r.sentAt))}
 			r.members = append(r.members, m)
 			r.opened = append(r.opened, m)
@@ -153,9 +158,12 @@ func (r *room) read(m *member) {
 // and a token may sit anywhere in a line ("c3: tok:..." from ours).
 func (r *room) received(m *member, msg []byte) {
 	at := r.now()
-	r.lastFrame.Store(at)
+	r.lastEvent.Store(at)
 	found := false
 	for line := range bytes.SplitSeq(msg, []byte{'\n'}) {
+		if !bytes.Contains(line, []byte("tok:")) && r.counting.Load() {
+			r.notices.Add(1)
+		}
 		for {
 			i := bytes.Index(line, []byte("tok:"))
 			if i < 0 {
@@ -214,12 +222,12 @@ func (r *room) arrived(m *member, id int, at int64) {
 	}
 }
 
-// settle waits until no client has received anything for quiet (the
-// join notices of a chat room have stopped), or limit passes.
+// settle waits until no client has connected or received anything for
+// quiet (the join notices of a chat room have stopped), or limit passes.
 func (r *room) settle(quiet, limit time.Duration) {
 	deadline := time.Now().Add(limit)
 	for time.Now().Before(deadline) {
-		if time.Duration(r.now()-r.lastFrame.Load()) >= quiet {
+		if time.Duration(r.now()-r.lastEvent.Load()) >= quiet {
 			return
 		}
 		time.Sleep(quiet / 10)
@@ -241,6 +249,7 @@ func (r *room) keepLive() string {
 // burst has the first r.senders members send r.messages messages each,
 // as fast as they can, each a token "tok:SENDER:SEQ:NANOS;".
 func (r *room) burst() {
+	r.counting.Store(true)
 	var wg sync.WaitGroup
 	for s := range r.senders {
 		m := r.members[s]
@@ -274,7 +283,7 @@ func (r *room) waitDeliveries(quiet, limit time.Duration) {
 		case <-deadline:
 			return
 		case <-tick.C:
-			if time.Duration(r.now()-r.lastFrame.Load()) >= quiet {
+			if time.Duration(r.now()-r.lastEvent.Load()) >= quiet {
 				return
 			}
 		}
@@ -333,6 +342,7 @@ type fanoutResult struct {
 	clientsShort               int // clients that missed at least one message
 	duplicates                 int64
 	perFrame                   float64 // messages per WebSocket message received
+	notices                    int64   // lines from the room itself during the burst
 	sendErrors                 int64
 }
 
@@ -345,6 +355,7 @@ func (r *room) result() fanoutResult {
 		want:       r.want.Load(),
 		duplicates: r.duplicates.Load(),
 		sendErrors: r.sendErrors.Load(),
+		notices:    r.notices.Load(),
 	}
 	var latencies []time.Duration
 	first, last := int64(-1), int64(0)

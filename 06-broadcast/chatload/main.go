@@ -106,9 +106,9 @@ func run(o options) error {
 	out := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
 	defer out.Flush()
 	if srv != nil {
-		fmt.Fprintf(out, "server\t%s %s\t(pid %d, %s)\n", o.server, o.serverArgs, srv.cmd.Process.Pid, srv.addr)
+		fmt.Printf("server: %s %s (pid %d, %s, its output in %s)\n", o.server, o.serverArgs, srv.cmd.Process.Pid, srv.addr, srv.log.Name())
 	} else {
-		fmt.Fprintf(out, "server\t%s\t\n", target)
+		fmt.Printf("server: %s\n", target)
 	}
 	if o.idle > 0 {
 		return measureIdle(out, srv, u, o)
@@ -135,8 +135,10 @@ func measureFanout(out *tabwriter.Writer, srv *child, u *url.URL, o options) err
 	}
 	r.want.Store(int64(len(r.members) * o.senders * o.messages))
 	var cpu0 time.Duration
+	var calls0, bytes0 int64
 	if srv != nil {
 		cpu0 = srv.cpuTime()
+		calls0, bytes0 = srv.writes()
 	}
 	own0 := ownCPUTime()
 	r.burst()
@@ -150,18 +152,23 @@ func measureFanout(out *tabwriter.Writer, srv *child, u *url.URL, o options) err
 	fmt.Fprintf(out, "missing\t%d deliveries\t%d messages missed a client, %d clients missed a message\n",
 		res.want-res.delivered, res.messagesShort, res.clientsShort)
 	fmt.Fprintf(out, "ended by the server in the burst\t%s\t\n", r.endsSummary())
+	fmt.Fprintf(out, "room notices in the burst\t%d lines\t(\"* c7 left\" and the like, all clients together)\n", res.notices)
 	fmt.Fprintf(out, "lines per WebSocket message\t%.2f\t(1: one message a frame; more: batched)\n", res.perFrame)
 	if res.duplicates > 0 || res.sendErrors > 0 {
 		fmt.Fprintf(out, "anomalies\t%d duplicates, %d messages not sent\t\n", res.duplicates, res.sendErrors)
 	}
 	fmt.Fprintf(out, "CPU during burst\t")
-	if srv != nil {
-		rss, _ := srv.rssKiB()
-		fmt.Fprintf(out, "server %.2f s, chatload %.2f s\tserver RSS after: %.1f MiB\n",
-			(srv.cpuTime() - cpu0).Seconds(), (ownCPUTime() - own0).Seconds(), float64(rss)/1024)
-	} else {
+	if srv == nil {
 		fmt.Fprintf(out, "chatload %.2f s\t\n", (ownCPUTime() - own0).Seconds())
+		return nil
 	}
+	rss, _ := srv.rssKiB()
+	fmt.Fprintf(out, "server %.2f s, chatload %.2f s\tserver RSS after: %.1f MiB\n",
+		(srv.cpuTime() - cpu0).Seconds(), (ownCPUTime() - own0).Seconds(), float64(rss)/1024)
+	calls, bytes := srv.writes()
+	calls, bytes = calls-calls0, bytes-bytes0
+	fmt.Fprintf(out, "server writes in the burst\t%d calls, %.1f MB\t%.1f deliveries per call\n",
+		calls, float64(bytes)/1e6, float64(res.delivered)/float64(max(calls, 1)))
 	return nil
 }
 

@@ -128,6 +128,27 @@ func (c *child) cpuTime() time.Duration {
 	return time.Duration(utime+stime) * clockTick
 }
 
+// writes is the server's count of write system calls (write, writev) and
+// the bytes they wrote, from /proc/PID/io: how many frames a write
+// carries shows how much a server batches.
+func (c *child) writes() (calls, bytes int64) {
+	io, err := os.ReadFile("/proc/" + strconv.Itoa(c.cmd.Process.Pid) + "/io")
+	if err != nil {
+		return 0, 0
+	}
+	for line := range strings.Lines(string(io)) {
+		name, value, _ := strings.Cut(strings.TrimSpace(line), ": ")
+		n, _ := strconv.ParseInt(value, 10, 64)
+		switch name {
+		case "syscw":
+			calls = n
+		case "wchar":
+			bytes = n
+		}
+	}
+	return calls, bytes
+}
+
 // ownCPUTime is the CPU time this process has used.
 func ownCPUTime() time.Duration {
 	var ru syscall.Rusage
