@@ -3,13 +3,12 @@
 // a send box. It is one HTML file, index.html, with its CSS and JavaScript
 // inline and nothing loaded from elsewhere, so it works offline.
 //
-// Chapter 06's chat serves it on / (and its WebSocket on /ws) with
-//
-//	mux.Handle("/", web.Handler())
-//
-// Until then, open index.html from disk against chapter 05's echo server:
-// docs/client.md, "The browser page", says how, and lists the page's query
-// parameters.
+// Chapter 06's chat serves it on / (and its WebSocket on /ws) with its own
+// HTTP code, as it answers everything else: writePage (06-broadcast/page.go)
+// sends Page() as a 200 answer. Handler does the same for a program built
+// on net/http. Against chapter 05's echo server, open index.html from
+// disk: docs/client.md, "The browser page", says how, and lists the page's
+// query parameters.
 package web
 
 import (
