@@ -5,10 +5,11 @@
 // and works with chapter 06's room and with gorilla/websocket's chat
 // example, which packs queued messages into one message, a line each.
 //
-// Fan-out (the default): -clients connect to one room and wait until the
-// join notices stop; then -senders of them send -messages each, as fast
-// as they can, every message a token (sender, sequence, send time). Every
-// client notes when each token arrives. The report gives each message's
+// Fan-out (the default): -clients connect to one room, 32 at a time,
+// waiting after each 32 until the room's join notices stop (-storm: no
+// waiting, as a crowd arriving at once); then -senders of them send
+// -messages each, as fast as they can, every message a token (sender,
+// sequence, send time). Every client notes when each token arrives. The report gives each message's
 // latency to its LAST receiver (p50, p99, max), deliveries per second
 // (clients × senders × messages over the time from the first send to the
 // last delivery), what went missing, and which close codes came.
@@ -27,6 +28,7 @@
 //	go build -o /tmp/ch06 ./06-broadcast
 //	go run ./06-broadcast/chatload -server /tmp/ch06 -clients 1000 -senders 1 -messages 100
 //	go run ./06-broadcast/chatload -server /tmp/ch06 -server-args '-queue 256' -senders 10 -messages 10
+//	go run ./06-broadcast/chatload -server /tmp/ch06 -storm
 //	go run ./06-broadcast/chatload -server /tmp/ch06 -idle 2000
 //	go run ./06-broadcast/chatload -url ws://127.0.0.1:9001/ws -clients 100
 package main
@@ -106,7 +108,7 @@ func run(o options) error {
 	out := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
 	defer out.Flush()
 	if srv != nil {
-		fmt.Printf("server: %s %s (pid %d, %s, its output in %s)\n", o.server, o.serverArgs, srv.cmd.Process.Pid, srv.addr, srv.log.Name())
+		fmt.Printf("server: %s (pid %d, %s, its output in %s)\n", strings.TrimSpace(o.server+" "+o.serverArgs), srv.cmd.Process.Pid, srv.addr, srv.log.Name())
 	} else {
 		fmt.Printf("server: %s\n", target)
 	}
@@ -145,7 +147,7 @@ func measureFanout(out *tabwriter.Writer, srv *child, u *url.URL, o options) err
 	r.waitDeliveries(2*time.Second, o.timeout)
 	res := r.result()
 
-	fmt.Fprintf(out, "burst\t%d senders × %d messages to %d clients\t%d deliveries wanted\n", o.senders, o.messages, res.clients, res.want)
+	fmt.Fprintf(out, "burst\t%d messages from each of %d senders to %d clients\t%d deliveries wanted\n", o.messages, o.senders, res.clients, res.want)
 	fmt.Fprintf(out, "latency to last receiver\tp50 %s  p99 %s  max %s\tover %d messages\n",
 		ms(res.p50), ms(res.p99), ms(res.max), o.senders*o.messages)
 	fmt.Fprintf(out, "deliveries/s\t%.0f\t%d in %s, first send to last delivery\n", res.rate(), res.delivered, ms(res.span))
