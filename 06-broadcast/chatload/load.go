@@ -337,6 +337,7 @@ type fanoutResult struct {
 	clients, senders, messages int
 	p50, p99, max              time.Duration // latency to the last receiver
 	span                       time.Duration // first send to last delivery
+	sending                    time.Duration // first send to last send
 	delivered, want            int64
 	messagesShort              int // messages that missed at least one client
 	clientsShort               int // clients that missed at least one message
@@ -358,12 +359,13 @@ func (r *room) result() fanoutResult {
 		notices:    r.notices.Load(),
 	}
 	var latencies []time.Duration
-	first, last := int64(-1), int64(0)
+	first, last, lastSent := int64(-1), int64(0), int64(0)
 	for id := range r.sentAt {
 		sent := r.sentAt[id].Load()
 		if first < 0 || sent < first {
 			first = sent
 		}
+		lastSent = max(lastSent, sent)
 		if int(r.arrivals[id].Load()) < len(r.members) {
 			res.messagesShort++
 		}
@@ -385,6 +387,7 @@ func (r *room) result() fanoutResult {
 		res.p99 = percentile(latencies, 99)
 		res.max = latencies[len(latencies)-1]
 		res.span = time.Duration(last - first)
+		res.sending = time.Duration(lastSent - first)
 	}
 	if n := r.tokenMsgs.Load(); n > 0 {
 		res.perFrame = float64(res.delivered) / float64(n)

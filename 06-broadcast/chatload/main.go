@@ -150,7 +150,7 @@ func measureFanout(out *tabwriter.Writer, srv *child, u *url.URL, o options) err
 	fmt.Fprintf(out, "burst\t%d messages from each of %d senders to %d clients\t%d deliveries wanted\n", o.messages, o.senders, res.clients, res.want)
 	fmt.Fprintf(out, "latency to last receiver\tp50 %s  p99 %s  max %s\tover %d messages\n",
 		ms(res.p50), ms(res.p99), ms(res.max), o.senders*o.messages)
-	fmt.Fprintf(out, "deliveries/s\t%.0f\t%d in %s, first send to last delivery\n", res.rate(), res.delivered, ms(res.span))
+	fmt.Fprintf(out, "deliveries/s\t%.0f\t%d in %s, first send to last delivery (the sends took %s)\n", res.rate(), res.delivered, ms(res.span), ms(res.sending))
 	fmt.Fprintf(out, "missing\t%d deliveries\t%d messages missed a client, %d clients missed a message\n",
 		res.want-res.delivered, res.messagesShort, res.clientsShort)
 	fmt.Fprintf(out, "ended by the server in the burst\t%s\t\n", r.endsSummary())
