@@ -1,0 +1,94 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// chat is the chat room, written on the hub's hooks the way
+// Pithikos/python-websocket-server's example is written on its callbacks:
+// a welcome for the newcomer, "* ann joined" and "* ann left" for the
+// others, and "ann: hello" for everyone, the sender too (that is how a
+// page knows its message went through). Lines from the room start with
+// "* "; a name can hold neither "*" nor ":", so no one can pass for the
+// room or for someone else.
+func chat(h *hub) {
+	h.onJoin = func(cl *client) {
+		others := h.members(cl)
+		slices.Sort(others)
+		welcome := fmt.Sprintf("* welcome, %s! %s", cl.name, here(others))
+		h.send(cl, prepareFrame(opText, []byte(welcome)))
+		h.broadcast(prepareFrame(opText, []byte("* "+cl.name+" joined")), cl)
+	}
+	h.onLeave = func(cl *client) {
+		h.sendAll(prepareFrame(opText, []byte("* "+cl.name+" left")))
+	}
+	h.onMessage = func(cl *client, opcode byte, msg []byte) error {
+		if opcode != opText {
+			return errBinaryMessage
+		}
+		line := make([]byte, 0, len(cl.name)+2+len(msg))
+		line = append(append(append(line, cl.name...), ": "...), msg...)
+		h.sendAll(prepareFrame(opText, line))
+		return nil
+	}
+}
+
+// here says who else is in the room: a few names, not thousands (the
+// welcome is one frame, and a room of 1,000 would make it 25 KB).
+func here(others []string) string {
+	const shown = 10
+	switch n := len(others); {
+	case n == 0:
+		return "No one else is here yet."
+	case n == 1:
+		return "Here with you: " + others[0] + "."
+	case n <= shown:
+		return fmt.Sprintf("Here with you (%d): %s.", n, strings.Join(others, ", "))
+	default:
+		return fmt.Sprintf("Here with you (%d): %s and %d more.", n, strings.Join(others[:shown], ", "), n-shown)
+	}
+}
+
+// maxNameLen is the longest name, in characters.
+const maxNameLen = 24
+
+// cleanName makes a name from what a client asked for (?name=): letters
+// and digits of any script, spaces, and - _ . only; runs of spaces become
+// one; at most maxNameLen characters. Everything else goes: control
+// characters (a newline would forge a second line), "*" and ":" (a name
+// like "bob: hi" would forge a message), invisible format characters,
+// bytes that are not UTF-8. It may return "": the hub then picks guest-N.
+func cleanName(asked string) string {
+	var b strings.Builder
+	space := false
+	for _, r := range strings.ToValidUTF8(asked, "") {
+		switch {
+		case unicode.IsLetter(r), unicode.IsDigit(r), r == '-', r == '_', r == '.':
+			if space && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteRune(r)
+			space = false
+		case unicode.IsSpace(r):
+			space = true
+		}
+	}
+	return truncateRunes(b.String(), maxNameLen)
+}
+
+// truncateRunes cuts s to at most n characters.
+func truncateRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	i := 0
+	for range n {
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+	}
+	return strings.TrimRight(s[:i], " ")
+}

@@ -1,0 +1,497 @@
+package main
+
+import (
+	"bufio"
+	"encoding/binary"
+	"fmt"
+	"net"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// chatConfig is the tests' server running the chat room.
+func chatConfig() config {
+	cfg := testConfig()
+	cfg.room, cfg.allowOrigins = chat, nil
+	cfg.maxMessageSize = 4 << 10
+	return cfg
+}
+
+// chatter is a test client in the chat room: a goroutine reads its frames
+// with the tests' own decoder, answers pings, and hands on every text
+// line; a close frame from the server is answered and its code kept.
+type chatter struct {
+	t      *testing.T
+	name   string
+	conn   net.Conn
+	wmu    sync.Mutex
+	lines  chan string
+	closed chan int // the server's close code, once
+}
+
+// joinChat connects to the room as name (no name for ""), without an
+// Origin, as a program does, and returns once the handshake is done.
+func joinChat(t *testing.T, addr, name string) *chatter {
+	t.Helper()
+	conn := dial(t, addr)
+	conn.SetDeadline(time.Time{}) // each read and write below sets its own
+	target := wsPath
+	if name != "" {
+		target += "?name=" + name
+	}
+	conn.SetWriteDeadline(time.Now().Add(timeout))
+	_, err := fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", target, addr)
+	require.NoError(t, err)
+	br := bufio.NewReader(conn)
+	conn.SetReadDeadline(time.Now().Add(timeout))
+	status, err := br.ReadString('\n')
+	require.NoError(t, err)
+	require.Equal(t, "HTTP/1.1 101 Switching Protocols\r\n", status)
+	for line := ""; line != "\r\n"; {
+		line, err = br.ReadString('\n')
+		require.NoError(t, err)
+	}
+	c := &chatter{t: t, name: name, conn: conn, lines: make(chan string, 100000), closed: make(chan int, 1)}
+	go c.read(br)
+	return c
+}
+
+func (c *chatter) read(br *bufio.Reader) {
+	defer close(c.lines)
+	for {
+		c.conn.SetReadDeadline(time.Now().Add(3 * timeout))
+		f, err := readServerFrame(br, 1<<20)
+		if err != nil {
+			return
+		}
+		switch f.opcode {
+		case opText:
+			c.lines <- f.payload
+		case opPing:
+			c.write(clientFrame(0x8A, []byte(f.payload)))
+		case opClose:
+			code := 1005
+			if len(f.payload) >= 2 {
+				code = int(binary.BigEndian.Uint16([]byte(f.payload)))
+			}
+			c.closed <- code
+			c.write(clientFrame(0x88, []byte(f.payload[:min(2, len(f.payload))])))
+			return
+		}
+	}
+}
+
+func (c *chatter) write(frame []byte) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.conn.SetWriteDeadline(time.Now().Add(timeout))
+	_, err := c.conn.Write(frame)
+	return err
+}
+
+// say sends a text message.
+func (c *chatter) say(text string) {
+	c.t.Helper()
+	require.NoError(c.t, c.write(clientFrame(0x81, []byte(text))))
+}
+
+// next returns the next line from the room.
+func (c *chatter) next() string {
+	c.t.Helper()
+	select {
+	case line, ok := <-c.lines:
+		if !ok {
+			c.t.Fatalf("%s: the connection ended while a line was expected", c.name)
+		}
+		return line
+	case <-time.After(timeout):
+		c.t.Fatalf("%s: no line from the room within %s", c.name, timeout)
+	}
+	return ""
+}
+
+// expect checks that the next lines are want, in order.
+func (c *chatter) expect(want ...string) {
+	c.t.Helper()
+	for _, w := range want {
+		require.Equal(c.t, w, c.next(), "%s's next line", c.name)
+	}
+}
+
+// closeCode waits for the server's close frame and returns its code.
+func (c *chatter) closeCode() int {
+	c.t.Helper()
+	for {
+		select {
+		case code := <-c.closed:
+			return code
+		case _, ok := <-c.lines:
+			if ok {
+				continue // lines sent before the close: not what this waits for
+			}
+			select {
+			case code := <-c.closed:
+				return code
+			default:
+				c.t.Fatalf("%s: the connection ended without a close frame", c.name)
+			}
+		case <-time.After(timeout):
+			c.t.Fatalf("%s: no close frame within %s", c.name, timeout)
+		}
+	}
+}
+
+// leave does the closing handshake from the client's side.
+func (c *chatter) leave() {
+	c.t.Helper()
+	require.NoError(c.t, c.write(clientFrame(0x88, []byte{0x03, 0xe8})))
+	assert.Equal(c.t, closeNormal, c.closeCode())
+}
+
+func TestChatWelcomesAnnouncesAndRelays(t *testing.T) {
+	ts := startServer(t, chatConfig())
+	ann := joinChat(t, ts.addr, "ann")
+	ann.expect("* welcome, ann! No one else is here yet.")
+	bob := joinChat(t, ts.addr, "bob")
+	bob.expect("* welcome, bob! Here with you: ann.")
+	ann.expect("* bob joined")
+
+	bob.say("hi ann")
+	bob.expect("bob: hi ann") // the sender sees its line too: it went through
+	ann.expect("bob: hi ann")
+	ann.say("你好, bob")
+	ann.expect("ann: 你好, bob")
+	bob.expect("ann: 你好, bob")
+
+	bob.leave()
+	ann.expect("* bob left")
+	ts.logs.waitFor(t, "bob left")
+}
+
+func TestChatNamesAreCleanAndUnique(t *testing.T) {
+	ts := startServer(t, chatConfig())
+	first := joinChat(t, ts.addr, "ann")
+	first.expect("* welcome, ann! No one else is here yet.")
+	tests := []struct {
+		asked, welcome string
+	}{
+		{asked: "ann", welcome: "* welcome, ann-2!"},
+		{asked: "ANN", welcome: "* welcome, ANN-3!"},
+		{asked: "", welcome: "* welcome, guest-1!"},
+		{asked: "%0A%0Dbob%3A%20hi", welcome: "* welcome, bob hi!"}, // newline, CR, "bob: hi": no forged lines
+		{asked: "*+admin", welcome: "* welcome, admin!"},
+		{asked: "%E6%9D%8E%E9%9B%B7", welcome: "* welcome, 李雷!"},
+		{asked: "%FF%FEzed", welcome: "* welcome, zed!"}, // not UTF-8
+		{asked: strings.Repeat("x", 100), welcome: "* welcome, " + strings.Repeat("x", maxNameLen) + "!"},
+	}
+	for _, tt := range tests {
+		c := joinChat(t, ts.addr, tt.asked)
+		assert.True(t, strings.HasPrefix(c.next(), tt.welcome), "asked for %q: want a welcome starting %q", tt.asked, tt.welcome)
+	}
+}
+
+func TestCleanName(t *testing.T) {
+	tests := []struct{ asked, want string }{
+		{"ann", "ann"},
+		{"  ann   lee  ", "ann lee"},
+		{"ann\nbob: hi", "ann bob hi"},
+		{"* ann joined", "ann joined"},
+		{"ann\u200b", "ann"}, // a zero-width space would make a second "ann"
+		{"Łucja_1.2-3", "Łucja_1.2-3"},
+		{"\xff", ""},
+		{strings.Repeat("é", 30), strings.Repeat("é", maxNameLen)},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, cleanName(tt.asked), "cleanName(%q)", tt.asked)
+	}
+}
+
+func TestChatRefusesBinaryWith1003(t *testing.T) {
+	ts := startServer(t, chatConfig())
+	ann := joinChat(t, ts.addr, "ann")
+	ann.expect("* welcome, ann! No one else is here yet.")
+	require.NoError(t, ann.write(clientFrame(0x82, []byte{1, 2, 3})))
+	assert.Equal(t, closeUnsupportedData, ann.closeCode())
+	ts.logs.waitFor(t, "the chat takes text messages, not binary")
+}
+
+// TestChatEveryoneHearsTheSameOrder: three clients talk at once; every
+// client hears every line, and all hear them in the same order, because
+// one lock orders every broadcast.
+func TestChatEveryoneHearsTheSameOrder(t *testing.T) {
+	ts := startServer(t, chatConfig())
+	const n, each = 3, 50
+	var cs []*chatter
+	for i := range n {
+		c := joinChat(t, ts.addr, fmt.Sprintf("c%d", i))
+		c.next() // welcome
+		for _, earlier := range cs {
+			require.Equal(t, fmt.Sprintf("* c%d joined", i), earlier.next())
+		}
+		cs = append(cs, c)
+	}
+	for _, c := range cs {
+		go func() {
+			for j := range each {
+				if c.write(clientFrame(0x81, fmt.Appendf(nil, "%d", j))) != nil {
+					return
+				}
+			}
+		}()
+	}
+	var heard [][]string
+	t.Cleanup(func() { t.Log(ts.logs.String()) })
+	for _, c := range cs {
+		var lines []string
+		for range n * each {
+			lines = append(lines, c.next())
+		}
+		heard = append(heard, lines)
+	}
+	for i := 1; i < n; i++ {
+		assert.Equal(t, heard[0], heard[i], "c%d heard the lines in another order than c0", i)
+	}
+	for i := range n {
+		assert.Equal(t, each, strings.Count(strings.Join(heard[0], "\n")+"\n", fmt.Sprintf("c%d: ", i)), "lines from c%d", i)
+	}
+}
+
+// TestSlowConsumerIsDroppedAndTheOthersCarryOn: one client stops reading.
+// Once what the kernel buffers for it is full, its queue fills; it is then
+// evicted with 1008 while the others receive every line, and the room
+// holds nothing more for it.
+func TestSlowConsumerIsDroppedAndTheOthersCarryOn(t *testing.T) {
+	cfg := chatConfig()
+	cfg.roomLog = 64
+	cfg.writeTimeout = 5 * time.Second
+	ts := startServer(t, cfg)
+
+	stalled := joinStalled(t, ts.addr)
+	ts.logs.waitFor(t, "stalled joined")
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("the server's log:\n%s", ts.logs.last(20))
+		}
+	})
+	ann := joinChat(t, ts.addr, "ann")
+	ann.next()
+	bob := joinChat(t, ts.addr, "bob")
+	bob.next()
+	ann.expect("* bob joined")
+
+	line := strings.Repeat("x", 1000)
+	sent, annSawItLeave := 0, false
+	say := func(count int) {
+		for range count {
+			bob.say(line)
+			sent++
+			if got := ann.next(); got == "* stalled left" {
+				annSawItLeave = true
+				got = ann.next()
+			}
+			if got := bob.next(); got == "* stalled left" {
+				bob.next()
+			}
+		}
+	}
+	evicted := false
+	for !evicted && sent < 20000 { // 20 MB: far more than any socket buffers
+		say(100)
+		evicted = ts.logs.has("stalled is 64 messages behind the room; dropping it (close code 1008)")
+	}
+	require.True(t, evicted, "after %d lines of 1 KB, the client that does not read is still in the room", sent)
+	if !annSawItLeave {
+		ann.expect("* stalled left")
+	}
+	t.Logf("evicted after %d lines of 1 KB", sent)
+	// When it reads at last (within the write timeout), it finds what was
+	// written before it was evicted, then close 1008.
+	assert.Equal(t, closePolicyViolation, stalled.closeCode())
+	ts.logs.waitFor(t, "stalled left")
+
+	// The room goes on, and keeps nothing for the evicted client.
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	say(4000) // 4 MB more
+	runtime.GC()
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	grew := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	assert.Less(t, grew, int64(1<<20), "the heap grew by %d bytes while 4 MB went to the room", grew)
+}
+
+// joinStalled joins the room as "stalled" with a smallish receive buffer, and
+// starts reading only when closeCode is called.
+func joinStalled(t *testing.T, addr string) *stalledClient {
+	t.Helper()
+	d := net.Dialer{Timeout: timeout}
+	conn, err := d.Dial("tcp", addr)
+	require.NoError(t, err)
+	t.Cleanup(func() { conn.Close() })
+	require.NoError(t, conn.(*net.TCPConn).SetReadBuffer(256<<10)) // small, but not below a segment: that would make reading it slow
+	conn.SetDeadline(time.Now().Add(time.Minute))
+	_, err = fmt.Fprintf(conn, "GET %s?name=stalled HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", wsPath, addr)
+	require.NoError(t, err)
+	return &stalledClient{t: t, conn: conn}
+}
+
+type stalledClient struct {
+	t    *testing.T
+	conn net.Conn
+}
+
+// closeCode reads everything that was queued for it, up to the close
+// frame, and returns the close code.
+func (s *stalledClient) closeCode() int {
+	s.t.Helper()
+	br := bufio.NewReader(s.conn)
+	for line := "x"; line != "\r\n"; {
+		var err error
+		line, err = br.ReadString('\n')
+		require.NoError(s.t, err)
+	}
+	s.conn.SetReadDeadline(time.Now().Add(timeout))
+	for {
+		f, err := readServerFrame(br, 1<<20)
+		require.NoError(s.t, err, "reading up to the close frame")
+		if f.opcode == opClose {
+			require.GreaterOrEqual(s.t, len(f.payload), 2)
+			return int(binary.BigEndian.Uint16([]byte(f.payload)))
+		}
+	}
+}
+
+// TestGoroutinesComeBackAfterClientsLeave: 100 clients join and leave;
+// the server is back to the goroutines it had before. Then 100 join again
+// and the server shuts down: startServer's cleanup checks that nothing is
+// left running.
+func TestGoroutinesComeBackAfterClientsLeave(t *testing.T) {
+	ts := startServer(t, chatConfig())
+	probe := joinChat(t, ts.addr, "probe")
+	probe.next()
+	baseline := runtime.NumGoroutine()
+	for round := range 2 {
+		var cs []*chatter
+		for i := range 100 {
+			c := joinChat(t, ts.addr, fmt.Sprintf("r%dc%d", round, i))
+			cs = append(cs, c)
+		}
+		for range 100 {
+			probe.next() // "* ... joined"
+		}
+		assert.GreaterOrEqual(t, runtime.NumGoroutine(), baseline+300, "each client: a reader and a writer on the server, and the test's own reader")
+		if round == 1 {
+			return // the cleanup stops the server with them in
+		}
+		for _, c := range cs {
+			c.leave()
+		}
+		for range 100 {
+			probe.next() // "* ... left"
+		}
+		requireGoroutinesBack(t, baseline)
+	}
+}
+
+// TestVanishedPeerLeavesWithinTheKeepaliveDeadline: a client that stops
+// answering without a FIN (a laptop lid closed) is pinged, then dropped,
+// and the room hears it leave.
+func TestVanishedPeerLeavesWithinTheKeepaliveDeadline(t *testing.T) {
+	cfg := chatConfig()
+	cfg.pingAfter, cfg.pongWait = 200*time.Millisecond, 200*time.Millisecond
+	ts := startServer(t, cfg)
+	ann := joinChat(t, ts.addr, "ann")
+	ann.next()
+	joinStalled(t, ts.addr) // it never reads, never answers a ping, never closes
+	ann.expect("* stalled joined")
+	start := time.Now()
+	ann.expect("* stalled left") // ann answers the pings, so she stays
+	ts.logs.waitFor(t, "no answer to a ping within 200ms; dropping")
+	t.Logf("the vanished client left %s after it went quiet (ping after 200ms, pong wait 200ms)", time.Since(start).Round(10*time.Millisecond))
+}
+
+// TestChatSurvivesBadClients: each bad client gets its close code, and the
+// room goes on for everyone else.
+func TestChatSurvivesBadClients(t *testing.T) {
+	ts := startServer(t, chatConfig())
+	ann := joinChat(t, ts.addr, "ann")
+	ann.next()
+	bob := joinChat(t, ts.addr, "bob")
+	bob.next()
+	ann.expect("* bob joined")
+	tests := []struct {
+		name string
+		send []byte
+		code int
+	}{
+		{"a message over the 4 KiB limit, announced in a 16-bit length, gets 1009", clientHeader(0x81, 5000), closeMessageTooBig},
+		{"an unmasked frame gets 1002", []byte{0x81, 0x02, 'h', 'i'}, closeProtocolError},
+		{"text that is not UTF-8 gets 1007", clientFrame(0x81, []byte{0xff, 0xfe}), closeInvalidPayload},
+		{"binary gets 1003", clientFrame(0x82, []byte{0}), closeUnsupportedData},
+		{"a 126-byte ping gets 1002", clientFrame(0x89, make([]byte, 126)), closeProtocolError},
+	}
+	rows := tableRows(t)
+	for i, tt := range tests {
+		rows.run(tt.name, func(t *testing.T) {
+			bad := joinChat(t, ts.addr, fmt.Sprintf("bad%d", i))
+			bad.next()
+			ann.expect(fmt.Sprintf("* bad%d joined", i))
+			bob.expect(fmt.Sprintf("* bad%d joined", i))
+			require.NoError(t, bad.write(tt.send))
+			assert.Equal(t, tt.code, bad.closeCode())
+			ann.expect(fmt.Sprintf("* bad%d left", i))
+			bob.expect(fmt.Sprintf("* bad%d left", i))
+			bob.say(fmt.Sprintf("still here %d", i))
+			ann.expect(fmt.Sprintf("bob: still here %d", i))
+			bob.expect(fmt.Sprintf("bob: still here %d", i))
+		})
+	}
+}
+
+// TestChatSurvivesAPingFlood: a client sends pings as fast as it can and
+// reads nothing; the others are not held up, and the flooder is dropped
+// once its pongs cannot be written.
+func TestChatSurvivesAPingFlood(t *testing.T) {
+	cfg := chatConfig()
+	cfg.writeTimeout = 500 * time.Millisecond
+	ts := startServer(t, cfg)
+	ann := joinChat(t, ts.addr, "ann")
+	ann.next()
+	flood := joinStalled(t, ts.addr)
+	ann.expect("* stalled joined")
+	ping := clientFrame(0x89, make([]byte, 125))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		burst := bytes125x(ping, 100)
+		for range 2000 { // up to 27 MB of pings
+			flood.conn.SetWriteDeadline(time.Now().Add(timeout))
+			if _, err := flood.conn.Write(burst); err != nil {
+				return
+			}
+		}
+	}()
+	for i := range 20 {
+		ann.say(fmt.Sprint(i))
+		ann.expect(fmt.Sprintf("ann: %d", i))
+	}
+	ann.expect("* stalled left")
+	<-done
+}
+
+func bytes125x(frame []byte, n int) []byte {
+	out := make([]byte, 0, len(frame)*n)
+	for range n {
+		out = append(out, frame...)
+	}
+	return out
+}

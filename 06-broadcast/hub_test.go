@@ -1,0 +1,277 @@
+package main
+
+import (
+	"fmt"
+	"log"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The room's exercises (broadcast.go) tested alone: a hub with a small
+// log, and clients put in by hand, with no writer goroutine, so that each
+// test decides when a client's writer "reads" (take).
+
+// testHub is a hub whose log holds size entries; what it logs is kept.
+func testHub(t *testing.T, size int) (*hub, *logLines) {
+	logs := newLogLines()
+	return newHub(log.New(logs, "", 0), size), logs
+}
+
+// member puts a client called name into h as join does, but starts no
+// writer: the test calls take itself.
+func (h *hub) member(t *testing.T, name string) *client {
+	a, b := net.Pipe()
+	t.Cleanup(func() { a.Close(); b.Close() })
+	cl := &client{name: name, conn: &conn{netConn: a}, gone: make(chan struct{}), ended: make(chan struct{}), wrote: make(chan struct{}), drained: make(chan struct{}, 1)}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	cl.next = h.head
+	h.clients[cl] = struct{}{}
+	h.names[nameKey(name)] = cl
+	return cl
+}
+
+// frames returns what take gives cl now, as strings.
+func frames(h *hub, cl *client) []string {
+	batch, _ := h.take(cl, make([][]byte, 0, maxBatch))
+	var got []string
+	for _, f := range batch {
+		got = append(got, string(f))
+	}
+	return got
+}
+
+// say adds a text entry for everyone but except, under the lock, as
+// broadcast does.
+func say(h *hub, text string, except *client) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.add(entry{frame: []byte(text), except: except})
+}
+
+func inRoom(h *hub, cl *client) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	_, in := h.clients[cl]
+	return in
+}
+
+func TestAddPutsEntriesInOrderAndWakesTheWriters(t *testing.T) {
+	h, _ := testHub(t, 4)
+	ann := h.member(t, "ann")
+	h.mu.Lock()
+	wake := h.wake
+	h.mu.Unlock()
+
+	say(h, "one", nil)
+	assert.True(t, isDone(wake), "a writer waiting on the wake channel must wake when an entry is added")
+	h.mu.Lock()
+	assert.False(t, isDone(h.wake), "the next wake channel is a new, open one")
+	assert.Equal(t, uint64(1), h.head, "head counts the entries added")
+	h.mu.Unlock()
+
+	say(h, "two", nil)
+	say(h, "three", nil)
+	assert.Equal(t, []string{"one", "two", "three"}, frames(h, ann))
+}
+
+func TestAddWrapsAroundTheLog(t *testing.T) {
+	h, _ := testHub(t, 4)
+	ann := h.member(t, "ann")
+	for i := range 10 {
+		say(h, fmt.Sprint(i), nil)
+		if !assert.Equal(t, []string{fmt.Sprint(i)}, frames(h, ann), "entry %d, after the log has wrapped %d times", i, i/4) {
+			break
+		}
+	}
+	assert.True(t, inRoom(h, ann), "a client that keeps up is never evicted")
+}
+
+// TestAddEvictsAClientAWholeLogBehind: with a log of 4, a client may be 4
+// entries behind (it has not read the last 4); the 5th would overwrite
+// its oldest unread entry, so it is evicted first, and the others keep
+// every entry.
+func TestAddEvictsAClientAWholeLogBehind(t *testing.T) {
+	h, logs := testHub(t, 4)
+	slow := h.member(t, "slow")
+	ann := h.member(t, "ann")
+	for i := range 4 {
+		say(h, fmt.Sprint(i), nil)
+	}
+	assert.True(t, inRoom(h, slow), "4 entries behind a log of 4 is not too far yet")
+	assert.Equal(t, []string{"0", "1", "2", "3"}, frames(h, ann))
+
+	say(h, "4", nil)
+	assert.False(t, inRoom(h, slow), "the 5th entry would overwrite what slow has not read: it must be evicted")
+	assert.True(t, isDone(slow.gone), "eviction stops its writer (h.evict)")
+	assert.True(t, slow.evicted)
+	assert.Contains(t, logs.String(), "slow is 4 messages behind the room")
+	assert.Empty(t, frames(h, slow), "an evicted client reads nothing more")
+	assert.True(t, inRoom(h, ann))
+	assert.Equal(t, []string{"4"}, frames(h, ann))
+}
+
+func TestAddNeverWaitsForAClient(t *testing.T) {
+	h, _ := testHub(t, 2)
+	h.member(t, "stalled") // never reads
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 100 {
+			say(h, fmt.Sprint(i), nil)
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(timeout):
+		t.Fatal("adding to the log waited for a client that does not read")
+	}
+}
+
+func TestTakeSkipsWhatIsNotForTheClient(t *testing.T) {
+	h, _ := testHub(t, 16)
+	ann := h.member(t, "ann")
+	bob := h.member(t, "bob")
+	say(h, "* bob joined", bob)
+	h.mu.Lock()
+	h.add(entry{frame: []byte("* welcome, bob!"), to: bob})
+	h.mu.Unlock()
+	say(h, "ann: hi", nil)
+
+	assert.Equal(t, []string{"* bob joined", "ann: hi"}, frames(h, ann), "ann gets the broadcasts, not bob's welcome")
+	assert.Equal(t, []string{"* welcome, bob!", "ann: hi"}, frames(h, bob), "bob gets his welcome, not the news of his own joining")
+	assert.Empty(t, frames(h, ann), "what was taken is not taken again")
+	h.mu.Lock()
+	assert.Equal(t, h.head, ann.next, "take moves the client's place past every entry it looked at")
+	assert.Equal(t, h.head, bob.next)
+	h.mu.Unlock()
+}
+
+func TestTakeReturnsAtMostABatch(t *testing.T) {
+	h, _ := testHub(t, 64)
+	ann := h.member(t, "ann")
+	for i := range 40 {
+		say(h, fmt.Sprint(i), nil)
+	}
+	var got []string
+	for range 3 {
+		batch := frames(h, ann)
+		assert.LessOrEqual(t, len(batch), maxBatch, "take fills the batch up to its capacity, no further")
+		got = append(got, batch...)
+	}
+	require.Len(t, got, 40)
+	assert.Equal(t, "39", got[len(got)-1])
+}
+
+func TestTakeGivesTheWakeChannel(t *testing.T) {
+	h, _ := testHub(t, 4)
+	ann := h.member(t, "ann")
+	batch, wake := h.take(ann, make([][]byte, 0, maxBatch))
+	assert.Empty(t, batch)
+	require.NotNil(t, wake, "a writer with nothing to write needs a channel to wait on")
+	say(h, "hello", nil)
+	assert.True(t, isDone(wake), "the channel take returned is closed by the next entry")
+}
+
+func TestTakeAfterLeavingFlushesOnlyWhatCameBefore(t *testing.T) {
+	h, _ := testHub(t, 8)
+	ann := h.member(t, "ann")
+	bob := h.member(t, "bob")
+	say(h, "before", nil)
+	h.leave(bob)
+	say(h, "after", nil)
+	assert.Equal(t, []string{"before"}, frames(h, bob), "what was said before bob left still goes to him; nothing after")
+	assert.Equal(t, []string{"before", "after"}, frames(h, ann))
+}
+
+func TestLeaveTakesTheClientOutAndTellsTheRoomOnce(t *testing.T) {
+	h, _ := testHub(t, 8)
+	var left []string
+	h.onLeave = func(cl *client) { left = append(left, cl.name) }
+	h.member(t, "ann")
+	bob := h.member(t, "bob")
+
+	h.leave(bob)
+	assert.False(t, inRoom(h, bob), "bob is out of the room")
+	assert.True(t, isDone(bob.gone), "his writer is told to stop")
+	assert.Equal(t, []string{"bob"}, left, "onLeave runs for him")
+	h.leave(bob)
+	assert.Equal(t, []string{"bob"}, left, "a second leave changes nothing")
+
+	h.mu.Lock()
+	assert.Equal(t, "bob", h.uniqueName("bob"), "his name is free again")
+	h.mu.Unlock()
+	say(h, "still here", nil)
+	assert.Empty(t, frames(h, bob), "nothing said after he left goes to him")
+}
+
+func TestLeaveAfterAnEvictionAnnouncesItOnce(t *testing.T) {
+	h, _ := testHub(t, 2)
+	var left []string
+	h.onLeave = func(cl *client) { left = append(left, cl.name) }
+	slow := h.member(t, "slow")
+	ann := h.member(t, "ann")
+	for i := range 3 {
+		h.sendAll([]byte(fmt.Sprint(i))) // the third evicts slow, and announces it
+		frames(h, ann)                   // ann keeps up
+	}
+	require.True(t, slow.evicted)
+	assert.Equal(t, []string{"slow"}, left, "the room hears at once that an evicted client left")
+	assert.NotPanics(t, func() { h.leave(slow) }, "leave after an eviction must not stop the writer twice")
+	assert.Equal(t, []string{"slow"}, left, "and must not announce it again")
+}
+
+func TestLeaveDoesNotHoldTheLockForOnLeave(t *testing.T) {
+	h, _ := testHub(t, 8)
+	ann := h.member(t, "ann")
+	bob := h.member(t, "bob")
+	h.onLeave = func(cl *client) { h.sendAll([]byte("* " + cl.name + " left")) }
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		h.leave(bob)
+	}()
+	select {
+	case <-done:
+	case <-time.After(timeout):
+		t.Fatal("leave did not return: does it hold h.mu while onLeave sends to the room?")
+	}
+	assert.Equal(t, []string{"* bob left"}, frames(h, ann))
+}
+
+// TestBroadcastWhileClientsJoinAndLeave runs the room's operations from
+// many goroutines at once; with -race, a map walked or changed without
+// the lock shows up here.
+func TestBroadcastWhileClientsJoinAndLeave(t *testing.T) {
+	h, _ := testHub(t, 64)
+	pipe, other := net.Pipe()
+	t.Cleanup(func() { pipe.Close(); other.Close() })
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 50 {
+				cl := &client{name: fmt.Sprintf("g%d-%d", g, i), conn: &conn{netConn: pipe}, gone: make(chan struct{}), wrote: make(chan struct{}), drained: make(chan struct{}, 1)}
+				h.mu.Lock()
+				h.clients[cl] = struct{}{}
+				h.names[nameKey(cl.name)] = cl
+				cl.next = h.head
+				h.mu.Unlock()
+				h.sendAll([]byte("hello"))
+				frames(h, cl)
+				h.leave(cl)
+			}
+		}()
+	}
+	wg.Wait()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	assert.Empty(t, h.clients, "everyone left")
+	assert.Empty(t, h.names)
+}

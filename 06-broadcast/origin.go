@@ -1,0 +1,45 @@
+package main
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// checkOrigin stops cross-site WebSocket hijacking (RFC 6455 section 10.2).
+// A browser sends the page's origin with every WebSocket request, and the
+// user's cookies for this server too, whichever site the page came from:
+// without this check, any site the user visits could join the chat as
+// them. So a request with an Origin must come from a page of this server
+// (same scheme, same host and port as Host), or from an origin the server
+// was told to allow (-allow-origin; "*" allows every one). A request
+// without Origin comes from a program, not a browser page, and has no
+// cookies of the user's to abuse: it is accepted.
+//
+// Origins are compared whole and exactly, ignoring case only: a test for
+// "contains example.com" or "ends with example.com" lets
+// attacker-example.com in.
+func checkOrigin(req *request, allowed []string, secure bool) error {
+	origins := req.header.values("Origin")
+	switch {
+	case len(origins) == 0:
+		return nil
+	case len(origins) > 1:
+		return refusal(403, "more than one Origin header")
+	}
+	origin := strings.TrimSpace(origins[0])
+	for _, a := range allowed {
+		if a == "*" || strings.EqualFold(a, origin) {
+			return nil
+		}
+	}
+	scheme := "http"
+	if secure {
+		scheme = "https"
+	}
+	u, err := url.Parse(origin)
+	if err == nil && u.Scheme == scheme && u.Path == "" && strings.EqualFold(u.Host, req.header.get("Host")) {
+		return nil
+	}
+	return refusal(403, fmt.Sprintf("a page from %s may not use this chat; only pages of this server may (or start it with -allow-origin %s)", origin, origin))
+}
