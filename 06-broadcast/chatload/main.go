@@ -17,6 +17,9 @@
 // Idle memory (-idle N, needs -server): opens N connections that say
 // nothing (they answer pings), waits until the server settles, and
 // reports its resident memory (VmRSS) before and after, per connection.
+// Chapter 06 turns away connections past its -max-conns (1000 by
+// default) with 503: give it more with -server-args. A run in which any
+// connection failed reports what it measured and exits with status 1.
 //
 // With -server, chatload starts that binary itself on a free loopback
 // port (-addr 127.0.0.1:PORT, then -server-args), so it also reports the
@@ -27,9 +30,9 @@
 //
 //	go build -o /tmp/ch06 ./06-broadcast
 //	go run ./06-broadcast/chatload -server /tmp/ch06 -clients 1000 -senders 1 -messages 100
-//	go run ./06-broadcast/chatload -server /tmp/ch06 -server-args '-queue 256' -senders 10 -messages 10
+//	go run ./06-broadcast/chatload -server /tmp/ch06 -server-args '-room-log 256' -senders 10 -messages 10
 //	go run ./06-broadcast/chatload -server /tmp/ch06 -storm
-//	go run ./06-broadcast/chatload -server /tmp/ch06 -idle 2000
+//	go run ./06-broadcast/chatload -server /tmp/ch06 -server-args '-max-conns 5000' -idle 2000
 //	go run ./06-broadcast/chatload -url ws://127.0.0.1:9001/ws -clients 100
 package main
 
@@ -60,7 +63,7 @@ func main() {
 	var o options
 	flag.StringVar(&o.url, "url", "", "WebSocket URL of a running server, such as ws://127.0.0.1:9001/ws")
 	flag.StringVar(&o.server, "server", "", "server binary to start on a free loopback port (instead of -url); it must take -addr")
-	flag.StringVar(&o.serverArgs, "server-args", "", "more flags for -server, space-separated, such as '-queue 256'")
+	flag.StringVar(&o.serverArgs, "server-args", "", "more flags for -server, space-separated, such as '-room-log 256' or '-max-conns 5000'")
 	flag.IntVar(&o.clients, "clients", 1000, "fan-out: clients in the room")
 	flag.IntVar(&o.senders, "senders", 1, "fan-out: clients that send in the burst")
 	flag.IntVar(&o.messages, "messages", 100, "fan-out: messages each sender sends")
@@ -195,6 +198,10 @@ func measureIdle(out *tabwriter.Writer, srv *child, u *url.URL, o options) error
 		fmt.Fprintf(out, "RSS per idle connection\t%.1f KiB\t(after - before) / %d\n", float64(after-before)/float64(len(r.members)), len(r.members))
 	}
 	fmt.Fprintf(out, "connections ended by the server\t%s\t\n", r.endsSummary())
+	if failed > 0 {
+		out.Flush()
+		return fmt.Errorf("%d of %d connections failed, so the figure is not for %d (chapter 06 takes at most -max-conns, 1000 by default: try -server-args '-max-conns 5000')", failed, o.idle, o.idle)
+	}
 	return nil
 }
 
