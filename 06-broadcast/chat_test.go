@@ -371,24 +371,25 @@ func (s *stalledClient) closeCode() int {
 }
 
 // TestGoroutinesComeBackAfterClientsLeave: 100 clients join and leave;
-// the server is back to the goroutines it had before. Then 100 join again
-// and the server shuts down: startServer's cleanup checks that nothing is
-// left running.
+// the server is back to the goroutines it had before: one reader and one
+// writer per client, counted by what they run, so that goroutines of
+// earlier tests still winding down do not count. Then 100 join again and
+// the server shuts down: startServer's cleanup checks that nothing is left
+// running at all.
 func TestGoroutinesComeBackAfterClientsLeave(t *testing.T) {
 	ts := startServer(t, chatConfig())
 	probe := joinChat(t, ts.addr, "probe")
 	probe.next()
-	baseline := runtime.NumGoroutine()
+	require.Equal(t, roomGoroutines{readers: 1, writers: 1}, countRoomGoroutines(), "the probe's")
 	for round := range 2 {
 		var cs []*chatter
 		for i := range 100 {
-			c := joinChat(t, ts.addr, fmt.Sprintf("r%dc%d", round, i))
-			cs = append(cs, c)
+			cs = append(cs, joinChat(t, ts.addr, fmt.Sprintf("r%dc%d", round, i)))
 		}
 		for range 100 {
 			probe.next() // "* ... joined"
 		}
-		assert.GreaterOrEqual(t, runtime.NumGoroutine(), baseline+300, "each client: a reader and a writer on the server, and the test's own reader")
+		assert.Equal(t, roomGoroutines{readers: 101, writers: 101}, countRoomGoroutines(), "a reader and a writer per client")
 		if round == 1 {
 			return // the cleanup stops the server with them in
 		}
@@ -398,8 +399,31 @@ func TestGoroutinesComeBackAfterClientsLeave(t *testing.T) {
 		for range 100 {
 			probe.next() // "* ... left"
 		}
-		requireGoroutinesBack(t, baseline)
+		deadline := time.Now().Add(timeout)
+		for countRoomGoroutines() != (roomGoroutines{readers: 1, writers: 1}) && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond) // a goroutine's end cannot be waited on
+		}
+		require.Equal(t, roomGoroutines{readers: 1, writers: 1}, countRoomGoroutines(), "after 100 left, the probe's only")
 	}
+}
+
+type roomGoroutines struct{ readers, writers int }
+
+// countRoomGoroutines counts the goroutines of room members: connection
+// goroutines in member, and writers in writeLoop.
+func countRoomGoroutines() roomGoroutines {
+	buf := make([]byte, 4<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	var n roomGoroutines
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		switch {
+		case strings.Contains(g, ".(*hub).writeLoop("):
+			n.writers++
+		case strings.Contains(g, ".(*server).member("):
+			n.readers++
+		}
+	}
+	return n
 }
 
 // TestVanishedPeerLeavesWithinTheKeepaliveDeadline: a client that stops

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 )
@@ -38,8 +39,21 @@ func checkOrigin(req *request, allowed []string, secure bool) error {
 		scheme = "https"
 	}
 	u, err := url.Parse(origin)
-	if err == nil && u.Scheme == scheme && u.Path == "" && strings.EqualFold(u.Host, req.header.get("Host")) {
+	if err == nil && u.Scheme == scheme && u.Path == "" && u.User == nil &&
+		strings.EqualFold(withPort(u.Host, scheme), withPort(req.header.get("Host"), scheme)) {
 		return nil
 	}
 	return refusal(403, fmt.Sprintf("a page from %s may not use this chat; only pages of this server may (or start it with -allow-origin %s)", origin, origin))
+}
+
+// withPort adds the scheme's default port to a host that has none, so that
+// "localhost" and "localhost:80" compare equal for http.
+func withPort(host, scheme string) string {
+	if _, _, err := net.SplitHostPort(host); err == nil {
+		return host
+	}
+	if scheme == "https" {
+		return net.JoinHostPort(strings.Trim(host, "[]"), "443")
+	}
+	return net.JoinHostPort(strings.Trim(host, "[]"), "80")
 }

@@ -332,9 +332,18 @@ func (s *server) end(c *conn, err error) {
 		s.cfg.log.Printf("%s: connection dropped without a closing handshake", peer)
 	case errors.Is(err, net.ErrClosed):
 		s.cfg.log.Printf("%s: connection closed by the server", peer)
+	case isWriteError(err):
+		s.cfg.log.Printf("%s: answering the client's close: %v", peer, err)
 	default:
 		s.cfg.log.Printf("%s: reading: %v", peer, err)
 	}
+}
+
+// isWriteError reports whether err comes from a write (answering a ping or
+// a close while reading), not from the read itself.
+func isWriteError(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "write"
 }
 
 func quoted(reason string) string {
