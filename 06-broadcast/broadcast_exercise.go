@@ -30,6 +30,8 @@ func (h *hub) add(e entry) {
 //
 // Hint: cap(batch), not len(batch), is how many frames fit.
 func (h *hub) take(cl *client, batch [][]byte) ([][]byte, <-chan struct{}) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	// TODO: collect cl's frames from the log, and move its place on.
 	return batch, h.wake
 }
