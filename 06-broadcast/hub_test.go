@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"sync"
@@ -23,8 +24,20 @@ func testHub(t *testing.T, size int) (*hub, *logLines) {
 }
 
 // member puts a client called name into h as join does, but starts no
-// writer: the test calls take itself.
+// writer: the test calls take itself. What is written to its socket is
+// read and dropped, so that a wrong add that writes to the clients itself
+// fails these tests instead of hanging them (stalledMember's socket is
+// never read).
 func (h *hub) member(t *testing.T, name string) *client {
+	cl, peer := h.stalledMember(t, name)
+	go io.Copy(io.Discard, peer)
+	return cl
+}
+
+// stalledMember is member, but no one reads the client's socket: a write
+// to it blocks, as to a client that stopped reading. It returns the other
+// end of the socket.
+func (h *hub) stalledMember(t *testing.T, name string) (*client, net.Conn) {
 	a, b := net.Pipe()
 	t.Cleanup(func() { a.Close(); b.Close() })
 	cl := &client{name: name, conn: &conn{netConn: a}, gone: make(chan struct{}), ended: make(chan struct{}), wrote: make(chan struct{}), drained: make(chan struct{}, 1)}
@@ -33,7 +46,7 @@ func (h *hub) member(t *testing.T, name string) *client {
 	cl.next = h.head
 	h.clients[cl] = struct{}{}
 	h.names[nameKey(name)] = cl
-	return cl
+	return cl, b
 }
 
 // frames returns what take gives cl now, as strings.
@@ -118,7 +131,7 @@ func TestAddEvictsAClientAWholeLogBehind(t *testing.T) {
 
 func TestAddNeverWaitsForAClient(t *testing.T) {
 	h, _ := testHub(t, 2)
-	h.member(t, "stalled") // never reads
+	h.stalledMember(t, "stalled") // never takes, and its socket is never read
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -244,6 +257,23 @@ func TestLeaveDoesNotHoldTheLockForOnLeave(t *testing.T) {
 	assert.Equal(t, []string{"* bob left"}, frames(h, ann))
 }
 
+// TestLeaveTellsTheOthersNotTheClientThatLeft: onLeave runs once the
+// client is out of the room, so the news of its leaving goes to the
+// others and not to it (its writer flushes only what came before).
+func TestLeaveTellsTheOthersNotTheClientThatLeft(t *testing.T) {
+	h, _ := testHub(t, 8)
+	ann := h.member(t, "ann")
+	bob := h.member(t, "bob")
+	h.onLeave = func(cl *client) {
+		assert.False(t, inRoom(h, cl), "onLeave runs once %s is out of the room (h.remove first)", cl.name)
+		h.sendAll([]byte("* " + cl.name + " left"))
+	}
+	say(h, "bye", nil)
+	h.leave(bob)
+	assert.Equal(t, []string{"bye"}, frames(h, bob), "bob gets what was said before he left, not the news of his own leaving")
+	assert.Equal(t, []string{"bye", "* bob left"}, frames(h, ann))
+}
+
 // TestBroadcastWhileClientsJoinAndLeave runs the room's operations from
 // many goroutines at once; with -race, a map walked or changed without
 // the lock shows up here.
@@ -251,6 +281,7 @@ func TestBroadcastWhileClientsJoinAndLeave(t *testing.T) {
 	h, _ := testHub(t, 64)
 	pipe, other := net.Pipe()
 	t.Cleanup(func() { pipe.Close(); other.Close() })
+	go io.Copy(io.Discard, other) // a wrong add that writes to the clients fails, not hangs
 	var wg sync.WaitGroup
 	for g := range 4 {
 		wg.Add(1)
