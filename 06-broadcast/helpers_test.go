@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log"
 	"net"
@@ -128,23 +129,61 @@ func startServer(t *testing.T, cfg config) *testServer {
 }
 
 // requireTheRoomWorks stops a test at once while the room's exercises
-// (add, take and leave in broadcast.go) do not yet pass one message on and
-// let a client go: every server of this chapter needs them, and its tests
-// would otherwise sit out their timeouts one by one. TestAdd..., TestTake...
-// and TestLeave... say what is wrong.
+// (add, take and leave in broadcast.go) do not yet pass messages on, wake
+// a waiting writer, and let a client go: every server of this chapter
+// needs them, and its tests would otherwise sit out their timeouts one by
+// one. TestAdd..., TestTake... and TestLeave... say what is wrong.
 func requireTheRoomWorks(t *testing.T) {
 	t.Helper()
+	result := make(chan string, 1)
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				result <- fmt.Sprintf("the room panics: %v", r)
+			}
+		}()
+		result <- probeTheRoom()
+	}()
+	select {
+	case problem := <-result:
+		if problem != "" {
+			t.Fatal(problem + "; write add, take and leave (broadcast_exercise.go): " +
+				"go test -run 'TestAdd|TestTake|TestLeave' says what is wrong")
+		}
+	case <-time.After(timeout):
+		t.Fatal("the room hangs (does leave hold h.mu while onLeave sends?); " +
+			"go test -run 'TestAdd|TestTake|TestLeave' says what is wrong")
+	}
+}
+
+// probeTheRoom runs a client through a small room by hand and says what
+// went wrong, or "".
+func probeTheRoom() string {
 	h := newHub(log.New(io.Discard, "", 0), 4)
-	cl := &client{name: "probe", gone: make(chan struct{}), ended: make(chan struct{}), wrote: make(chan struct{}), drained: make(chan struct{}, 1)}
+	a, b := net.Pipe() // a socket whose bytes go nowhere: the room must not write to it anyway
+	defer a.Close()
+	defer b.Close()
+	go io.Copy(io.Discard, b)
+	cl := &client{name: "probe", conn: &conn{netConn: a}, gone: make(chan struct{}), ended: make(chan struct{}), wrote: make(chan struct{}), drained: make(chan struct{}, 1)}
 	h.clients[cl] = struct{}{}
 	h.names[nameKey(cl.name)] = cl
+	h.onLeave = func(cl *client) { h.sendAll([]byte(cl.name + " left")) }
+
+	_, wake := h.take(cl, make([][]byte, 0, maxBatch))
 	h.sendAll([]byte("hello"))
-	batch, _ := h.take(cl, make([][]byte, 0, maxBatch))
-	h.leave(cl)
-	if len(batch) != 1 || string(batch[0]) != "hello" || !isDone(cl.gone) {
-		t.Fatal("the room does not pass a message on, or let a client go, yet: " +
-			"write add, take and leave (broadcast_exercise.go); go test -run 'TestAdd|TestTake|TestLeave' says what is wrong")
+	if wake == nil || !isDone(wake) {
+		return "the room does not wake a waiting writer"
 	}
+	h.sendAll([]byte("again"))
+	batch, _ := h.take(cl, make([][]byte, 0, maxBatch))
+	if len(batch) != 2 || string(batch[0]) != "hello" || string(batch[1]) != "again" {
+		return fmt.Sprintf("the room does not pass two messages on: a client got %q", batch)
+	}
+	h.leave(cl)
+	if !isDone(cl.gone) {
+		return "the room does not let a client go"
+	}
+	return ""
 }
 
 // stop cancels the server's context and waits for serve to return.

@@ -185,7 +185,13 @@ func (s *server) handle(netConn net.Conn) {
 	// A client that connects and then says nothing must not hold a
 	// goroutine and a socket forever.
 	netConn.SetReadDeadline(time.Now().Add(s.cfg.handshakeTimeout))
-	br := bufio.NewReaderSize(netConn, 4096)
+	br := getReader(netConn)
+	upgraded := false
+	defer func() {
+		if !upgraded {
+			putReader(br) // otherwise the WebSocket conn gives it back
+		}
+	}()
 	// What cannot be the start of a request (a TLS handshake, binary junk)
 	// is refused on its first bytes, not after the whole timeout.
 	if err := checkFirstBytes(br); err != nil {
@@ -238,6 +244,7 @@ func (s *server) handle(netConn net.Conn) {
 	// The connection is open. A WebSocket connection may be quiet for
 	// hours, so the handshake's deadline goes.
 	netConn.SetDeadline(time.Time{})
+	upgraded = true
 	s.member(netConn, br, cleanName(query.Get("name")))
 }
 
@@ -254,7 +261,7 @@ func (s *server) member(netConn net.Conn, br *bufio.Reader, name string) {
 	if s.cfg.trace {
 		c.trace = &tracer{w: logWriter{s.cfg.log, peer.String() + " "}}
 	}
-	defer c.releaseMessageBuffer() // its share of the budget goes back
+	defer c.release() // its share of the budget, and its reader, go back
 	s.upgraded(netConn, c)
 	cl := s.hub.join(c, name)
 	s.cfg.log.Printf("%s: %s joined", peer, cl.name)
