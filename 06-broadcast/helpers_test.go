@@ -135,6 +135,24 @@ func startServer(t *testing.T, cfg config) *testServer {
 // one. TestAdd..., TestTake... and TestLeave... say what is wrong.
 func requireTheRoomWorks(t *testing.T) {
 	t.Helper()
+	// The code under test does not change while the tests run: one probe
+	// is enough, and a room that hangs costs its timeout once, not once
+	// per test.
+	roomProbe.once.Do(func() { roomProbe.problem = runRoomProbe() })
+	if roomProbe.problem != "" {
+		t.Fatal(roomProbe.problem + "; write add, take and leave (broadcast_exercise.go): " +
+			"go test -run 'TestAdd|TestTake|TestLeave' says what is wrong")
+	}
+}
+
+var roomProbe struct {
+	once    sync.Once
+	problem string
+}
+
+// runRoomProbe runs probeTheRoom, turning a panic or a hang into the
+// problem it reports.
+func runRoomProbe() string {
 	result := make(chan string, 1)
 	go func() {
 		defer func() {
@@ -146,13 +164,9 @@ func requireTheRoomWorks(t *testing.T) {
 	}()
 	select {
 	case problem := <-result:
-		if problem != "" {
-			t.Fatal(problem + "; write add, take and leave (broadcast_exercise.go): " +
-				"go test -run 'TestAdd|TestTake|TestLeave' says what is wrong")
-		}
+		return problem
 	case <-time.After(timeout):
-		t.Fatal("the room hangs (does leave hold h.mu while onLeave sends?); " +
-			"go test -run 'TestAdd|TestTake|TestLeave' says what is wrong")
+		return "the room hangs (does leave hold h.mu while onLeave sends?)"
 	}
 }
 
@@ -164,9 +178,13 @@ func probeTheRoom() string {
 	defer a.Close()
 	defer b.Close()
 	go io.Copy(io.Discard, b)
-	cl := &client{name: "probe", conn: &conn{netConn: a}, gone: make(chan struct{}), ended: make(chan struct{}), wrote: make(chan struct{}), drained: make(chan struct{}, 1)}
-	h.clients[cl] = struct{}{}
-	h.names[nameKey(cl.name)] = cl
+	newClient := func(name string) *client {
+		c := &client{name: name, conn: &conn{netConn: a}, gone: make(chan struct{}), ended: make(chan struct{}), wrote: make(chan struct{}), drained: make(chan struct{}, 1)}
+		h.clients[c] = struct{}{}
+		h.names[nameKey(name)] = c
+		return c
+	}
+	cl, other := newClient("probe"), newClient("other")
 	h.onLeave = func(cl *client) { h.sendAll([]byte(cl.name + " left")) }
 
 	_, wake := h.take(cl, make([][]byte, 0, maxBatch))
@@ -174,10 +192,11 @@ func probeTheRoom() string {
 	if wake == nil || !isDone(wake) {
 		return "the room does not wake a waiting writer"
 	}
+	h.send(other, []byte("for the other one"))
 	h.sendAll([]byte("again"))
 	batch, _ := h.take(cl, make([][]byte, 0, maxBatch))
 	if len(batch) != 2 || string(batch[0]) != "hello" || string(batch[1]) != "again" {
-		return fmt.Sprintf("the room does not pass two messages on: a client got %q", batch)
+		return fmt.Sprintf("the room does not pass messages on: a client that was sent hello and again, with a line for someone else between them, got %q", batch)
 	}
 	h.leave(cl)
 	if !isDone(cl.gone) {
