@@ -213,30 +213,7 @@ func (c *conn) releaseMessageBuffer() {
 // goroutine and a few hundred bytes of bookkeeping.
 func (c *conn) release() {
 	c.releaseMessageBuffer()
-	if c.br != nil {
-		putReader(c.br)
-		c.br = nil
-	}
-}
-
-// readers lends the buffered readers connections read through. A room
-// of quiet clients gives theirs back after keepBuffersFor, and takes one
-// again at each keepalive ping's answer: from a pool, the same few
-// readers go round, instead of one new 4 KiB reader per wake-up left for
-// the garbage collector, which an idle server seldom runs.
-var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readBufferSize) }}
-
-// getReader lends a reader that reads from r.
-func getReader(r io.Reader) *bufio.Reader {
-	br := readers.Get().(*bufio.Reader)
-	br.Reset(r)
-	return br
-}
-
-// putReader gives br back; no one may use it after.
-func putReader(br *bufio.Reader) {
-	br.Reset(nil)
-	readers.Put(br)
+	c.br = nil
 }
 
 // awaitFrame waits, between messages, until the next frame starts.
@@ -277,7 +254,7 @@ func (c *conn) awaitFrame() error {
 		switch {
 		case n == 1:
 			c.resume = resumeReader{first: c.resume.first, pending: true, netConn: c.netConn}
-			c.br = getReader(&c.resume)
+			c.br = bufio.NewReaderSize(&c.resume, readBufferSize)
 			return nil
 		case err == nil:
 			continue

@@ -185,13 +185,7 @@ func (s *server) handle(netConn net.Conn) {
 	// A client that connects and then says nothing must not hold a
 	// goroutine and a socket forever.
 	netConn.SetReadDeadline(time.Now().Add(s.cfg.handshakeTimeout))
-	br := getReader(netConn)
-	upgraded := false
-	defer func() {
-		if !upgraded {
-			putReader(br) // otherwise the WebSocket conn gives it back
-		}
-	}()
+	br := bufio.NewReaderSize(netConn, 4096)
 	// What cannot be the start of a request (a TLS handshake, binary junk)
 	// is refused on its first bytes, not after the whole timeout.
 	if err := checkFirstBytes(br); err != nil {
@@ -244,7 +238,6 @@ func (s *server) handle(netConn net.Conn) {
 	// The connection is open. A WebSocket connection may be quiet for
 	// hours, so the handshake's deadline goes.
 	netConn.SetDeadline(time.Time{})
-	upgraded = true
 	s.member(netConn, br, cleanName(query.Get("name")))
 }
 
@@ -261,7 +254,7 @@ func (s *server) member(netConn net.Conn, br *bufio.Reader, name string) {
 	if s.cfg.trace {
 		c.trace = &tracer{w: logWriter{s.cfg.log, peer.String() + " "}}
 	}
-	defer c.release() // its share of the budget, and its reader, go back
+	defer c.releaseMessageBuffer() // its share of the budget goes back
 	s.upgraded(netConn, c)
 	cl := s.hub.join(c, name)
 	s.cfg.log.Printf("%s: %s joined", peer, cl.name)
