@@ -292,13 +292,18 @@ func TestSlowConsumerIsDroppedAndTheOthersCarryOn(t *testing.T) {
 		for range count {
 			bob.say(line)
 			sent++
-			if got := ann.next(); got == "* stalled left" {
+			// Everyone hears every line; the news that stalled left comes
+			// in between, once.
+			got := ann.next()
+			if got == "* stalled left" {
 				annSawItLeave = true
 				got = ann.next()
 			}
-			if got := bob.next(); got == "* stalled left" {
-				bob.next()
+			require.Equal(t, "bob: "+line, got, "ann's next line")
+			if got = bob.next(); got == "* stalled left" {
+				got = bob.next()
 			}
+			require.Equal(t, "bob: "+line, got, "bob's next line")
 		}
 	}
 	evicted := false
