@@ -524,3 +524,102 @@ func bytes125x(frame []byte, n int) []byte {
 	}
 	return out
 }
+
+// TestChatPacesAFloodSoNoOneElseIsEvicted: one client sends 1 KB lines as
+// fast as it can and reads its own echo; another reads slowly (a phone, a
+// busy tab). Without a pace the flood would run the room's log past the
+// slow reader and evict it; with one (-rate), the flooder waits, its
+// lines come at the pace, and the slow reader stays.
+func TestChatPacesAFloodSoNoOneElseIsEvicted(t *testing.T) {
+	cfg := chatConfig()
+	cfg.roomLog = 64
+	cfg.rate = 50
+	cfg.writeTimeout = 5 * time.Second
+	ts := startServer(t, cfg)
+
+	slow := joinSlowReader(t, ts.addr, "slow", time.Millisecond)
+	ts.logs.waitFor(t, "slow joined")
+	flood := joinChat(t, ts.addr, "flood")
+	flood.next() // welcome
+	line := strings.Repeat("x", 1000)
+	const floodFor = 1500 * time.Millisecond
+	start := time.Now()
+	sent := 0
+	for time.Since(start) < floodFor {
+		if flood.write(clientFrame(0x81, []byte(line))) != nil {
+			break
+		}
+		sent++
+	}
+	// What came back within the flood: the burst, then 50 a second.
+	heard := 0
+	for draining := true; draining; {
+		select {
+		case <-flood.lines:
+			heard++
+		default:
+			draining = false
+		}
+	}
+	allowed := clientBurst + int(float64(cfg.rate)*time.Since(start).Seconds()) + 5
+	assert.LessOrEqual(t, heard, allowed, "the flooder wrote %d lines in %s; the room let more through than its pace", sent, floodFor)
+	assert.Greater(t, sent, allowed, "the flood did not outrun the pace: it tests nothing")
+
+	assert.False(t, ts.logs.has("slow is 64 messages behind the room"), "the slow reader was evicted by the flood")
+	// The flooder's backlog still waits in TCP, to come at the pace; the
+	// others talk meanwhile. (Shutdown ends the flooder.)
+	bob := joinChat(t, ts.addr, "bob")
+	bob.next()
+	bob.say("still here")
+	assert.Eventually(t, func() bool { return slow.saw("bob: still here") }, timeout, 10*time.Millisecond, "the slow reader is still in the room and hears bob")
+}
+
+// slowReader reads the room's frames one at a time, pausing after each,
+// through a small receive buffer: a client that keeps up, slowly.
+type slowReader struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (r *slowReader) saw(line string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, l := range r.lines {
+		if l == line {
+			return true
+		}
+	}
+	return false
+}
+
+func joinSlowReader(t *testing.T, addr, name string, pause time.Duration) *slowReader {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", addr, timeout)
+	require.NoError(t, err)
+	t.Cleanup(func() { conn.Close() })
+	require.NoError(t, conn.(*net.TCPConn).SetReadBuffer(64<<10))
+	conn.SetDeadline(time.Now().Add(time.Minute))
+	_, err = fmt.Fprintf(conn, "GET %s?name=%s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", wsPath, name, addr)
+	require.NoError(t, err)
+	r := &slowReader{}
+	go func() {
+		br := bufio.NewReader(conn)
+		for line := "x"; line != "\r\n"; {
+			if line, err = br.ReadString('\n'); err != nil {
+				return
+			}
+		}
+		for {
+			f, err := readServerFrame(br, 1<<20)
+			if err != nil || f.opcode == opClose {
+				return
+			}
+			r.mu.Lock()
+			r.lines = append(r.lines, f.payload)
+			r.mu.Unlock()
+			time.Sleep(pause)
+		}
+	}()
+	return r
+}

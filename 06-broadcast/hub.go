@@ -36,6 +36,8 @@ type hub struct {
 	onLeave   func(cl *client)
 	onMessage func(cl *client, opcode byte, msg []byte) error
 
+	pace *pacer // the room's pace: messages and joins a second, for all clients together
+
 	mu      sync.Mutex
 	ring    []entry       // the log: entry number n is at ring[n%len(ring)]
 	head    uint64        // the number of the next entry
@@ -69,6 +71,7 @@ func (e *entry) isFor(cl *client) bool {
 type client struct {
 	name string
 	conn *conn
+	pace *pacer // how fast it may send
 
 	// Guarded by hub.mu.
 	next    uint64 // the number of the next log entry its writer looks at

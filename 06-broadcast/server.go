@@ -42,6 +42,8 @@ type config struct {
 	roomLog      int         // frames the room keeps: a client that falls this far behind is dropped (1008)
 	allowOrigins []string    // page origins allowed besides the server's own; "*": all
 	tls          *tls.Config // serve https:// and wss:// when set (-tls-cert, -tls-key)
+	rate         int         // messages a second one client may send (a burst of clientBurst at once); 0: no limit
+	roomRate     int         // messages and joins a second for the whole room (a burst of a quarter log); 0: no limit
 }
 
 // run listens on cfg.addr and serves until ctx is cancelled.
@@ -90,6 +92,7 @@ type server struct {
 // close the rest, and return once every connection goroutine has ended.
 func serve(ctx context.Context, ln net.Listener, cfg config) error {
 	s := &server{cfg: cfg, conns: make(map[net.Conn]*conn), hub: newHub(cfg.log, cfg.roomLog)}
+	s.hub.pace = newPacer(cfg.roomRate, len(s.hub.ring)/4)
 	cfg.room(s.hub)
 	if cfg.tls != nil {
 		// TLS from here on: every connection's reads and writes are
@@ -256,7 +259,9 @@ func (s *server) member(netConn net.Conn, br *bufio.Reader, name string) {
 	}
 	defer c.releaseMessageBuffer() // its share of the budget goes back
 	s.upgraded(netConn, c)
+	s.hub.pace.wait(nil) // a join puts two lines in the log: it waits its turn too
 	cl := s.hub.join(c, name)
+	cl.pace = newPacer(s.cfg.rate, clientBurst)
 	s.cfg.log.Printf("%s: %s joined", peer, cl.name)
 	// A close frame from the client is answered after everything the room
 	// sent it before: leave first (the writer writes what is queued), then
@@ -294,6 +299,10 @@ func (s *server) relay(c *conn, cl *client) error {
 	for {
 		opcode, msg, err := c.readMessage()
 		if err == nil {
+			// Its turn, and the room's (pace.go): until then this
+			// connection is not read, and TCP holds the sender back.
+			cl.pace.wait(cl.gone)
+			s.hub.pace.wait(cl.gone)
 			err = s.hub.received(cl, opcode, msg)
 		}
 		if err != nil {

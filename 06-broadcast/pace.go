@@ -1,0 +1,79 @@
+package main
+
+import (
+	"sync"
+	"time"
+)
+
+// clientBurst is how many messages a client may send at once, after a
+// quiet spell, before its pace (-rate) applies: a person pasting a few
+// lines is not slowed.
+const clientBurst = 20
+
+// Why the room needs a pace at all: a reader that keeps up with what the
+// room says is never evicted, but what it must keep up with is set by the
+// fastest sender. One client reading its own echo as fast as it sends can
+// drive the room at a million lines a second, and then a writer that does
+// not get the processor for a millisecond is a whole log behind: the
+// flood would evict everyone else (docs/06-broadcast.md, "The room's
+// pace"). So each client has a pace, and so has the room.
+
+// pacer spaces events out: on average one per every, with up to burst at
+// once after a quiet spell. It books the event and says how long to wait
+// for it; the caller waits, and meanwhile reads nothing, so TCP makes the
+// sender wait too. Nothing is dropped. (It is the "generic cell rate
+// algorithm": tat is the time the next event would be due at the steady
+// rate.) A nil *pacer, or every 0, lets everything through at once.
+type pacer struct {
+	every time.Duration
+	burst int
+
+	mu  sync.Mutex
+	tat time.Time
+}
+
+// newPacer lets perSecond events through per second, burst at once; nil
+// for perSecond 0.
+func newPacer(perSecond, burst int) *pacer {
+	if perSecond <= 0 {
+		return nil
+	}
+	return &pacer{every: time.Second / time.Duration(perSecond), burst: max(burst, 1)}
+}
+
+// delay books one event at now and returns how long its caller must wait
+// before it.
+func (p *pacer) delay(now time.Time) time.Duration {
+	if p == nil || p.every == 0 {
+		return 0
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	tat := p.tat
+	if tat.Before(now) {
+		tat = now
+	}
+	allowed := tat.Add(-time.Duration(p.burst-1) * p.every)
+	p.tat = tat.Add(p.every)
+	if allowed.After(now) {
+		return allowed.Sub(now)
+	}
+	return 0
+}
+
+// wait books one event and waits for its turn, or until done is closed
+// (the connection is ending); it reports whether the turn came.
+func (p *pacer) wait(done <-chan struct{}) bool {
+	d := p.delay(time.Now())
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-done:
+		return false
+	}
+}
