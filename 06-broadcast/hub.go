@@ -36,7 +36,7 @@ type hub struct {
 	onLeave   func(cl *client)
 	onMessage func(cl *client, opcode byte, msg []byte) error
 
-	pace *pacer // the room's pace: messages and joins a second, for all clients together
+	pace *pacer // the room's pace: lines a second into the log, messages, welcomes and notices alike
 
 	mu      sync.Mutex
 	ring    []entry       // the log: entry number n is at ring[n%len(ring)]
@@ -152,6 +152,9 @@ func nameKey(name string) string { return strings.ToLower(name) }
 
 // send gives frame to one client (Pithikos' send_message).
 func (h *hub) send(cl *client, frame []byte) {
+	if !h.turn() {
+		return
+	}
 	h.mu.Lock()
 	if _, in := h.clients[cl]; in && !h.closing {
 		h.add(entry{frame: frame, to: cl})
@@ -166,12 +169,29 @@ func (h *hub) sendAll(frame []byte) { h.broadcast(frame, nil) }
 // broadcast gives frame to every client in the room but except (nil: to
 // all).
 func (h *hub) broadcast(frame []byte, except *client) {
+	if !h.turn() {
+		return
+	}
 	h.mu.Lock()
 	if !h.closing {
 		h.add(entry{frame: frame, except: except})
 	}
 	h.mu.Unlock()
 	h.announceDropped()
+}
+
+// turn waits for the room's pace (pace.go), without holding the lock, and
+// reports whether the room still takes lines: after shutdown it does not,
+// and no one waits.
+func (h *hub) turn() bool {
+	h.mu.Lock()
+	closing := h.closing
+	h.mu.Unlock()
+	if closing {
+		return false
+	}
+	h.pace.wait(nil)
+	return true
 }
 
 // announceDropped lets the room hear at once that the clients add evicted

@@ -42,7 +42,7 @@ func main() {
 	certFile := flag.String("tls-cert", "", "certificate file (PEM): serve https:// and wss:// (with -tls-key)")
 	keyFile := flag.String("tls-key", "", "private key file (PEM) of -tls-cert")
 	flag.IntVar(&cfg.rate, "rate", 10, "messages a second one client may send, after a burst of 20; faster ones wait (0: no limit)")
-	flag.IntVar(&cfg.roomRate, "room-rate", 500, "messages and joins a second for the whole room; faster ones wait (0: no limit)")
+	flag.IntVar(&cfg.roomRate, "room-rate", 500, "lines a second into the room (messages, welcomes, joined and left alike); more wait their turn (0: no limit)")
 	flag.Parse()
 	cfg.room = chat
 	cfg.allowOrigins = splitList(*origins)

@@ -39,7 +39,10 @@ func checkOrigin(req *request, allowed []string, secure bool) error {
 		scheme = "https"
 	}
 	u, err := url.Parse(origin)
-	if err == nil && u.Scheme == scheme && u.Path == "" && u.User == nil &&
+	// An origin is scheme://host[:port] and nothing more (RFC 6454
+	// section 6.2): no path, query, fragment or user.
+	if err == nil && u.Scheme == scheme && u.Host != "" && u.Path == "" && u.User == nil &&
+		u.RawQuery == "" && !u.ForceQuery && u.Fragment == "" && u.Opaque == "" &&
 		strings.EqualFold(withPort(u.Host, scheme), withPort(req.header.get("Host"), scheme)) {
 		return nil
 	}

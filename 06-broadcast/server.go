@@ -43,7 +43,7 @@ type config struct {
 	allowOrigins []string    // page origins allowed besides the server's own; "*": all
 	tls          *tls.Config // serve https:// and wss:// when set (-tls-cert, -tls-key)
 	rate         int         // messages a second one client may send (a burst of clientBurst at once); 0: no limit
-	roomRate     int         // messages and joins a second for the whole room (a burst of a quarter log); 0: no limit
+	roomRate     int         // lines a second into the room's log (a burst of a quarter log); 0: no limit
 }
 
 // run listens on cfg.addr and serves until ctx is cancelled.
@@ -259,7 +259,6 @@ func (s *server) member(netConn net.Conn, br *bufio.Reader, name string) {
 	}
 	defer c.releaseMessageBuffer() // its share of the budget goes back
 	s.upgraded(netConn, c)
-	s.hub.pace.wait(nil) // a join puts two lines in the log: it waits its turn too
 	cl := s.hub.join(c, name)
 	cl.pace = newPacer(s.cfg.rate, clientBurst)
 	s.cfg.log.Printf("%s: %s joined", peer, cl.name)
@@ -299,10 +298,10 @@ func (s *server) relay(c *conn, cl *client) error {
 	for {
 		opcode, msg, err := c.readMessage()
 		if err == nil {
-			// Its turn, and the room's (pace.go): until then this
-			// connection is not read, and TCP holds the sender back.
+			// Its turn (pace.go): until then this connection is not
+			// read, and TCP holds the sender back. The room's pace is
+			// kept where lines go into the log (send, broadcast).
 			cl.pace.wait(cl.gone)
-			s.hub.pace.wait(cl.gone)
 			err = s.hub.received(cl, opcode, msg)
 		}
 		if err != nil {
@@ -324,8 +323,8 @@ func (s *server) end(c *conn, err error) {
 		s.cfg.log.Printf("%s: closing handshake done (client sent %d%s)", peer, closed.code, quoted(closed.reason))
 	case errors.As(err, &perr):
 		kind := "protocol error: "
-		if perr == errServerBusy || perr == errMessageTimeout {
-			kind = "" // a limit of this server, not a rule the peer broke
+		if perr == errServerBusy || perr == errMessageTimeout || perr == errTooSlow || perr == errBinaryMessage {
+			kind = "" // a limit or a rule of this server, not of the protocol
 		}
 		s.cfg.log.Printf("%s: %s%v; closing", peer, kind, perr)
 		if c.fail(perr) {
