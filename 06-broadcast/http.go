@@ -91,6 +91,7 @@ var statusText = map[int]string{
 	404: "Not Found",
 	405: "Method Not Allowed",
 	426: "Upgrade Required",
+	429: "Too Many Requests",
 	431: "Request Header Fields Too Large",
 	501: "Not Implemented",
 	503: "Service Unavailable",

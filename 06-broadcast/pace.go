@@ -77,3 +77,72 @@ func (p *pacer) wait(done <-chan struct{}) bool {
 		return false
 	}
 }
+
+// try books one event at now if its turn has come, and reports whether it
+// had; an event that would have to wait is not booked.
+func (p *pacer) try(now time.Time) bool {
+	if p == nil || p.every == 0 {
+		return true
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	tat := p.tat
+	if tat.Before(now) {
+		tat = now
+	}
+	if tat.Add(-time.Duration(p.burst-1) * p.every).After(now) {
+		return false
+	}
+	p.tat = tat.Add(p.every)
+	return true
+}
+
+// joinBurst is how many WebSocket connections one address may open at
+// once, after a quiet spell, before -joins-per-ip applies: a classroom
+// behind one address can all join together.
+const joinBurst = 20
+
+// joinPacers keeps one pacer per client address, for the joins it makes:
+// every join puts a welcome and a notice in the room's log, and every
+// leave one more, so a client joining and leaving in a loop would spend
+// the room's pace on notices. Addresses idle for a minute are forgotten.
+type joinPacers struct {
+	perSecond int
+
+	mu    sync.Mutex
+	byIP  map[string]*pacer
+	swept time.Time
+}
+
+func newJoinPacers(perSecond int) *joinPacers {
+	if perSecond <= 0 {
+		return nil
+	}
+	return &joinPacers{perSecond: perSecond, byIP: make(map[string]*pacer)}
+}
+
+// try reports whether ip may join now, and books it if so.
+func (j *joinPacers) try(ip string, now time.Time) bool {
+	if j == nil {
+		return true
+	}
+	j.mu.Lock()
+	if now.Sub(j.swept) > time.Minute {
+		for addr, p := range j.byIP {
+			p.mu.Lock()
+			rested := p.tat.Before(now) // no different from a new one
+			p.mu.Unlock()
+			if rested {
+				delete(j.byIP, addr)
+			}
+		}
+		j.swept = now
+	}
+	p := j.byIP[ip]
+	if p == nil {
+		p = newPacer(j.perSecond, joinBurst)
+		j.byIP[ip] = p
+	}
+	j.mu.Unlock()
+	return p.try(now)
+}

@@ -31,3 +31,20 @@ func TestPacerOfZeroLetsEverythingThrough(t *testing.T) {
 		assert.Equal(t, time.Duration(0), p.delay(time.Unix(0, 0)))
 	}
 }
+
+func TestJoinPacersLetEachAddressABurstThenRefuse(t *testing.T) {
+	j := newJoinPacers(2) // two a second, joinBurst at once
+	now := time.Unix(1000, 0)
+	for i := range joinBurst {
+		assert.True(t, j.try("192.0.2.1", now), "join %d of the burst", i+1)
+	}
+	assert.False(t, j.try("192.0.2.1", now), "one more at once is refused")
+	assert.False(t, j.try("192.0.2.1", now), "and refused again: a refusal is not booked")
+	assert.True(t, j.try("192.0.2.2", now), "another address has its own burst")
+	assert.True(t, j.try("192.0.2.1", now.Add(500*time.Millisecond)), "half a second later, at two a second, one more")
+
+	// A minute later the rested addresses are forgotten.
+	later := now.Add(2 * time.Minute)
+	assert.True(t, j.try("192.0.2.3", later))
+	assert.Len(t, j.byIP, 1, "only the address just seen is kept")
+}

@@ -170,3 +170,21 @@ func TestRoomTurnsAwayClientsPastTheCapAndGoesOn(t *testing.T) {
 	bob.say("still two of us")
 	ann.expect("bob: still two of us")
 }
+
+// TestRoomRefusesTooManyJoinsFromOneAddress: one address may open
+// joinBurst connections at once; the next gets 429 with Retry-After, and
+// the room goes on.
+func TestRoomRefusesTooManyJoinsFromOneAddress(t *testing.T) {
+	cfg := chatConfig()
+	cfg.joinsPerIP = 1
+	ts := startServer(t, cfg)
+	for i := range joinBurst {
+		c := joinChat(t, ts.addr, fmt.Sprintf("c%d", i))
+		c.next()
+	}
+	resp, body := roundTrip(t, ts.addr, "GET /ws?name=one-more HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+	assert.Equal(t, 429, resp.StatusCode, "body: %s", body)
+	assert.Equal(t, "1", resp.Header.Get("Retry-After"))
+	ts.logs.waitFor(t, "429 Too Many Requests")
+}

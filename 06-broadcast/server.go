@@ -44,6 +44,7 @@ type config struct {
 	tls          *tls.Config // serve https:// and wss:// when set (-tls-cert, -tls-key)
 	rate         int         // messages a second one client may send (a burst of clientBurst at once); 0: no limit
 	roomRate     int         // lines a second into the room's log (a burst of a quarter log); 0: no limit
+	joinsPerIP   int         // WebSocket connections a second one address may open (a burst of joinBurst); 0: no limit
 }
 
 // run listens on cfg.addr and serves until ctx is cancelled.
@@ -83,8 +84,9 @@ type server struct {
 	conns   map[net.Conn]*conn // the WebSocket conn once upgraded, nil before
 	open    int                // connections that count against cfg.maxConns
 	served  int
-	closing bool // shutdown has begun: new WebSocket conns get 1001 at once
-	hub     *hub // the room every WebSocket connection joins
+	closing bool        // shutdown has begun: new WebSocket conns get 1001 at once
+	hub     *hub        // the room every WebSocket connection joins
+	joins   *joinPacers // how fast each address may join
 }
 
 // serve accepts connections on ln until ctx is cancelled, then shuts down
@@ -93,6 +95,7 @@ type server struct {
 func serve(ctx context.Context, ln net.Listener, cfg config) error {
 	s := &server{cfg: cfg, conns: make(map[net.Conn]*conn), hub: newHub(cfg.log, cfg.roomLog)}
 	s.hub.pace = newPacer(cfg.roomRate, len(s.hub.ring)/4)
+	s.joins = newJoinPacers(cfg.joinsPerIP)
 	cfg.room(s.hub)
 	if cfg.tls != nil {
 		// TLS from here on: every connection's reads and writes are
@@ -226,6 +229,10 @@ func (s *server) handle(netConn net.Conn) {
 	}
 	if err := checkOrigin(req, s.cfg.allowOrigins, s.cfg.tls != nil); err != nil {
 		s.refuse(netConn, err)
+		return
+	}
+	if host, _, _ := net.SplitHostPort(peer.String()); !s.joins.try(host, time.Now()) {
+		s.refuse(netConn, refusal(429, "too many new connections from your address; try again in a moment", "Retry-After", "1"))
 		return
 	}
 	netConn.SetWriteDeadline(time.Now().Add(s.cfg.handshakeTimeout))
