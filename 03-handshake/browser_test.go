@@ -74,7 +74,7 @@ func findChromium(t *testing.T) string {
 }
 
 // reportingPage serves an HTML page that runs script; the script's
-// report(text) calls arrive on the returned channel.
+// report(text) calls arrive on the returned channel, in the order made.
 func reportingPage(t *testing.T, script string) (string, <-chan string) {
 	t.Helper()
 	reports := make(chan string, 16)
@@ -82,7 +82,11 @@ func reportingPage(t *testing.T, script string) (string, <-chan string) {
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprintf(w, `<!doctype html><meta charset="utf-8"><title>test</title><script>
-const report = (text) => fetch('/report', {method: 'POST', body: text});
+// One POST at a time, so the reports arrive in the order they were made.
+let reporting = Promise.resolve();
+const report = (text) => {
+	reporting = reporting.then(() => fetch('/report', {method: 'POST', body: text})).catch(() => {});
+};
 %s
 </script>`, script)
 	})
