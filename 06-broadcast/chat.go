@@ -17,9 +17,9 @@ import (
 // room or for someone else.
 func chat(h *hub) {
 	h.onJoin = func(cl *client) {
-		others := h.members(cl)
-		slices.Sort(others)
-		welcome := fmt.Sprintf("* welcome, %s! %s", cl.name, here(others))
+		n, names := h.members(cl, shown)
+		slices.Sort(names)
+		welcome := fmt.Sprintf("* welcome, %s! %s", cl.name, here(n, names))
 		h.send(cl, prepareFrame(opText, []byte(welcome)))
 		h.broadcast(prepareFrame(opText, []byte("* "+cl.name+" joined")), cl)
 	}
@@ -37,19 +37,21 @@ func chat(h *hub) {
 	}
 }
 
-// here says who else is in the room: a few names, not thousands (the
+// shown is how many names a welcome lists: a few, not thousands (the
 // welcome is one frame, and a room of 1,000 would make it 25 KB).
-func here(others []string) string {
-	const shown = 10
-	switch n := len(others); {
+const shown = 10
+
+// here says who else is in the room: n others, of whom names.
+func here(n int, names []string) string {
+	switch {
 	case n == 0:
 		return "No one else is here yet."
 	case n == 1:
-		return "Here with you: " + others[0] + "."
-	case n <= shown:
-		return fmt.Sprintf("Here with you (%d): %s.", n, strings.Join(others, ", "))
+		return "Here with you: " + names[0] + "."
+	case n <= len(names):
+		return fmt.Sprintf("Here with you (%d): %s.", n, strings.Join(names, ", "))
 	default:
-		return fmt.Sprintf("Here with you (%d): %s and %d more.", n, strings.Join(others[:shown], ", "), n-shown)
+		return fmt.Sprintf("Here with you (%d): %s and %d more.", n, strings.Join(names, ", "), n-len(names))
 	}
 }
 

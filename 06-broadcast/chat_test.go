@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -173,6 +174,26 @@ func TestChatWelcomesAnnouncesAndRelays(t *testing.T) {
 	bob.leave()
 	ann.expect("* bob left")
 	ts.logs.waitFor(t, "bob left")
+}
+
+// TestChatWelcomeNamesTenAndCountsTheRest: with 11 others in the room, the
+// welcome names 10 of them, sorted, and counts the one left, so that a
+// room of a thousand makes a welcome no longer than a room of eleven.
+func TestChatWelcomeNamesTenAndCountsTheRest(t *testing.T) {
+	ts := startServer(t, chatConfig())
+	var room []string
+	for i := range 11 {
+		name := fmt.Sprintf("m%02d", i)
+		require.True(t, strings.HasPrefix(joinChat(t, ts.addr, name).next(), "* welcome, "+name+"!"))
+		room = append(room, name)
+	}
+	welcome := joinChat(t, ts.addr, "zed").next()
+	const prefix, suffix = "* welcome, zed! Here with you (11): ", " and 1 more."
+	require.True(t, strings.HasPrefix(welcome, prefix) && strings.HasSuffix(welcome, suffix), "the welcome: %q", welcome)
+	names := strings.Split(strings.TrimSuffix(strings.TrimPrefix(welcome, prefix), suffix), ", ")
+	assert.Len(t, names, 10, "the welcome: %q", welcome)
+	assert.True(t, slices.IsSorted(names), "the welcome: %q", welcome)
+	assert.Subset(t, room, names, "the welcome names only those in the room")
 }
 
 func TestChatNamesAreCleanAndUnique(t *testing.T) {

@@ -250,17 +250,26 @@ func (h *hub) remove(cl *client) bool {
 	return true
 }
 
-// members returns the names of everyone in the room but except.
-func (h *hub) members(except *client) []string {
+// members returns how many are in the room besides except, and the names
+// of at most most of them: a join in a room of thousands costs the same as
+// one in a room of three.
+func (h *hub) members(except *client, most int) (n int, names []string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	var names []string
+	n = len(h.clients)
+	if _, in := h.clients[except]; in {
+		n--
+	}
+	names = make([]string, 0, min(n, most))
 	for cl := range h.clients {
+		if len(names) == cap(names) {
+			break
+		}
 		if cl != except {
 			names = append(names, cl.name)
 		}
 	}
-	return names
+	return n, names
 }
 
 // shutdown stops all sending: the server is closing every connection with

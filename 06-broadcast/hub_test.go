@@ -371,3 +371,30 @@ func TestBroadcastWhileClientsJoinAndLeave(t *testing.T) {
 	assert.Empty(t, h.clients, "everyone left")
 	assert.Empty(t, h.names)
 }
+
+func TestMembersCountsEveryoneAndNamesAtMostAFew(t *testing.T) {
+	h, _ := testHub(t, 8)
+	assert.Equal(t, 0, func() int { n, _ := h.members(nil, 3); return n }(), "an empty room")
+	var all []string
+	var newcomer *client
+	for i := range 6 {
+		newcomer = h.member(t, fmt.Sprintf("c%d", i))
+		all = append(all, newcomer.name)
+	}
+	n, names := h.members(newcomer, 3)
+	assert.Equal(t, 5, n, "everyone but the newcomer")
+	assert.Len(t, names, 3, "no more names than asked for")
+	assert.Subset(t, all[:5], names, "never the newcomer's own name")
+	n, names = h.members(newcomer, 10)
+	assert.Equal(t, 5, n)
+	assert.ElementsMatch(t, all[:5], names, "all of them when there are few enough")
+
+	// What a welcome costs does not grow with the room: in a room of
+	// 1,000, one allocation of three names, as in a room of six.
+	for i := range 1000 - 6 {
+		h.clients[&client{name: fmt.Sprintf("x%d", i)}] = struct{}{}
+	}
+	assert.LessOrEqual(t, testing.AllocsPerRun(100, func() { h.members(newcomer, 3) }), 1.0)
+	n, _ = h.members(newcomer, 3)
+	assert.Equal(t, 999, n)
+}
