@@ -43,6 +43,7 @@ func main() {
 	keyFile := flag.String("tls-key", "", "private key file (PEM) of -tls-cert")
 	flag.IntVar(&cfg.rate, "rate", 10, "messages a second one client may send, after a burst of 20; faster ones wait (0: no limit)")
 	flag.IntVar(&cfg.roomRate, "room-rate", 500, "lines a second into the room (messages, welcomes, joined and left alike); more wait their turn (0: no limit)")
+	flag.IntVar(&cfg.connsPerIP, "conns-per-ip", 100, "connections open at once from one address (an IPv6 /64); past it a new one gets 429 (0: no limit)")
 	flag.IntVar(&cfg.joinsPerIP, "joins-per-ip", 5, "WebSocket connections a second one address may open, after a burst of 20; more get 429 (0: no limit)")
 	flag.Parse()
 	cfg.room = chat

@@ -171,6 +171,46 @@ func TestRoomTurnsAwayClientsPastTheCapAndGoesOn(t *testing.T) {
 	ann.expect("bob: still two of us")
 }
 
+// TestRoomTurnsAwayAnAddressPastItsConnections: one address may hold
+// -conns-per-ip connections; one more gets 429 at once, without a slot of
+// -max-conns, and one that leaves frees its place. Another address still
+// gets in.
+func TestRoomTurnsAwayAnAddressPastItsConnections(t *testing.T) {
+	cfg := chatConfig()
+	cfg.connsPerIP = 2
+	ts := startServer(t, cfg)
+	ann := joinChat(t, ts.addr, "ann")
+	ann.next()
+	bob := joinChat(t, ts.addr, "bob")
+	bob.next()
+	ann.expect("* bob joined")
+	upgrade := "Host: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+	resp, body := roundTrip(t, ts.addr, "GET /ws?name=cy HTTP/1.1\r\n"+upgrade)
+	assert.Equal(t, 429, resp.StatusCode, "body: %s", body)
+	assert.Equal(t, "5", resp.Header.Get("Retry-After"))
+	ts.logs.waitFor(t, "turned away with 429: 2 connections open from 127.0.0.1, the most one address may have (-conns-per-ip)")
+
+	bob.leave()
+	ann.expect("* bob left")
+	cy := joinChat(t, ts.addr, "cy") // bob's place
+	cy.expect("* welcome, cy! Here with you: ann.")
+
+	t.Run("another address", func(t *testing.T) {
+		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}, Timeout: timeout}
+		conn, err := d.Dial("tcp", ts.addr)
+		if err != nil {
+			t.Skipf("cannot connect from 127.0.0.2 (Linux routes all of 127.0.0.0/8 to loopback; this system does not): %v", err)
+		}
+		t.Cleanup(func() { conn.Close() })
+		conn.SetDeadline(time.Now().Add(timeout))
+		_, err = io.WriteString(conn, "GET /ws?name=dan HTTP/1.1\r\n"+upgrade)
+		require.NoError(t, err)
+		resp, _ := readResponse(t, conn)
+		assert.Equal(t, 101, resp.StatusCode, "127.0.0.1 is full, 127.0.0.2 is not")
+	})
+}
+
 // TestRoomRefusesTooManyJoinsFromOneAddress: one address may open
 // joinBurst connections at once; the next gets 429 with Retry-After, and
 // the room goes on.

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log"
 	"net"
+	"net/netip"
 	"os"
 	"strings"
 	"sync"
@@ -45,6 +46,7 @@ type config struct {
 	rate         int         // messages a second one client may send (a burst of clientBurst at once); 0: no limit
 	roomRate     int         // lines a second into the room's log (a burst of a quarter log); 0: no limit
 	joinsPerIP   int         // WebSocket connections a second one address may open (a burst of joinBurst); 0: no limit
+	connsPerIP   int         // connections open at once from one address (addrKey); past it, 429; 0: no limit
 }
 
 // run listens on cfg.addr and serves until ctx is cancelled.
@@ -83,6 +85,7 @@ type server struct {
 	mu      sync.Mutex
 	conns   map[net.Conn]*conn // the WebSocket conn once upgraded, nil before
 	open    int                // connections that count against cfg.maxConns
+	perIP   map[string]int     // the same, by address (addrKey), against cfg.connsPerIP
 	served  int
 	closing bool        // shutdown has begun: new WebSocket conns get 1001 at once
 	hub     *hub        // the room every WebSocket connection joins
@@ -93,7 +96,7 @@ type server struct {
 // gracefully: stop accepting, give open connections cfg.grace to finish,
 // close the rest, and return once every connection goroutine has ended.
 func serve(ctx context.Context, ln net.Listener, cfg config) error {
-	s := &server{cfg: cfg, conns: make(map[net.Conn]*conn), hub: newHub(cfg.log, cfg.roomLog)}
+	s := &server{cfg: cfg, conns: make(map[net.Conn]*conn), perIP: make(map[string]int), hub: newHub(cfg.log, cfg.roomLog)}
 	s.hub.pace = newPacer(cfg.roomRate, len(s.hub.ring)/4)
 	s.joins = newJoinPacers(cfg.joinsPerIP)
 	cfg.room(s.hub)
@@ -127,8 +130,8 @@ func serve(ctx context.Context, ln net.Listener, cfg config) error {
 			continue
 		}
 		backoff = 5 * time.Millisecond
-		if !s.add(netConn) {
-			go s.turnAway(netConn)
+		if refused, why := s.add(netConn); refused != nil {
+			go s.turnAway(netConn, refused, why)
 			continue
 		}
 		go s.handle(netConn)
@@ -139,32 +142,41 @@ func serve(ctx context.Context, ln net.Listener, cfg config) error {
 }
 
 // add registers netConn before its goroutine starts, so shutdown cannot miss
-// it, and reports whether there was room for it (cfg.maxConns). One past
-// the cap is registered too, for the moment turnAway needs.
-func (s *server) add(netConn net.Conn) bool {
+// it. If there is no room for it, it returns the answer it gets, and why
+// for the log: 503 past cfg.maxConns in all, 429 past cfg.connsPerIP from
+// its address, so that one machine cannot take every slot. One past a cap
+// is registered too, for the moment turnAway needs, but takes no slot.
+func (s *server) add(netConn net.Conn) (refused *httpError, why string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.wg.Add(1)
-	full := s.cfg.maxConns > 0 && s.open >= s.cfg.maxConns
 	s.conns[netConn] = nil
-	if !full {
-		s.open++
-		s.served++
+	key := addrKey(netConn.RemoteAddr())
+	switch {
+	case s.cfg.maxConns > 0 && s.open >= s.cfg.maxConns:
+		return refusal(503, "too many connections; try again later", "Retry-After", "5"),
+			fmt.Sprintf("%d connections open, the most this server takes (-max-conns)", s.open)
+	case s.cfg.connsPerIP > 0 && s.perIP[key] >= s.cfg.connsPerIP:
+		return refusal(429, "too many connections from your address; try again later", "Retry-After", "5"),
+			fmt.Sprintf("%d connections open from %s, the most one address may have (-conns-per-ip)", s.perIP[key], key)
 	}
-	return !full
+	s.open++
+	s.perIP[key]++
+	s.served++
+	return nil, ""
 }
 
-// turnAway answers a connection past the cap with 503 and closes it, at
+// turnAway answers a connection past a cap with refused and closes it, at
 // once, without reading its request: the server's slots, memory and file
 // descriptors stay with the clients it already has. Retry-After tells a
 // polite client when to come back (RFC 7231 section 7.1.3).
-func (s *server) turnAway(netConn net.Conn) {
+func (s *server) turnAway(netConn net.Conn, refused *httpError, why string) {
 	defer s.wg.Done()
 	defer s.remove(netConn, false)
 	defer netConn.Close()
-	s.cfg.log.Printf("%s: turned away: %d connections open, the most this server takes (-max-conns)", netConn.RemoteAddr(), s.cfg.maxConns)
+	s.cfg.log.Printf("%s: turned away with %d: %s", netConn.RemoteAddr(), refused.status, why)
 	netConn.SetWriteDeadline(time.Now().Add(time.Second))
-	if writeError(netConn, refusal(503, "too many connections; try again later", "Retry-After", "5")) == nil {
+	if writeError(netConn, refused) == nil {
 		lingerClose(netConn)
 	}
 }
@@ -176,7 +188,28 @@ func (s *server) remove(netConn net.Conn, counted bool) {
 	delete(s.conns, netConn)
 	if counted {
 		s.open--
+		key := addrKey(netConn.RemoteAddr())
+		if s.perIP[key]--; s.perIP[key] <= 0 {
+			delete(s.perIP, key)
+		}
 	}
+}
+
+// addrKey is what the server counts a client's connections and joins by:
+// its IP address, or for IPv6 the /64 network around it, since one
+// machine usually holds a whole /64 (RFC 4291 section 2.5.1's interface
+// identifiers are 64 bits) and could change address for every connection.
+func addrKey(addr net.Addr) string {
+	ap, err := netip.ParseAddrPort(addr.String())
+	if err != nil {
+		return addr.String() // not an IP address (net.Pipe in tests)
+	}
+	ip := ap.Addr().Unmap()
+	if ip.Is6() {
+		network, _ := ip.Prefix(64)
+		return network.String()
+	}
+	return ip.String()
 }
 
 // handle runs in its own goroutine, one per connection. Go's runtime parks
@@ -231,7 +264,7 @@ func (s *server) handle(netConn net.Conn) {
 		s.refuse(netConn, err)
 		return
 	}
-	if host, _, _ := net.SplitHostPort(peer.String()); !s.joins.try(host, time.Now()) {
+	if !s.joins.try(addrKey(peer), time.Now()) {
 		s.refuse(netConn, refusal(429, "too many new connections from your address; try again in a moment", "Retry-After", "1"))
 		return
 	}

@@ -448,3 +448,27 @@ func TestServerSurvivesClientsThatLeaveEarly(t *testing.T) {
 	resp, _ := roundTrip(t, ts.addr, firefoxWS)
 	assert.Equal(t, 101, resp.StatusCode, "after them, Firefox's request (Connection: keep-alive, Upgrade) is answered")
 }
+
+// fakeAddr is a net.Addr that is not an IP address, as net.Pipe's.
+type fakeAddr string
+
+func (a fakeAddr) Network() string { return "fake" }
+func (a fakeAddr) String() string  { return string(a) }
+
+func TestAddrKey(t *testing.T) {
+	tests := []struct {
+		addr net.Addr
+		want string
+	}{
+		{&net.TCPAddr{IP: net.ParseIP("192.0.2.1"), Port: 5000}, "192.0.2.1"},
+		{&net.TCPAddr{IP: net.ParseIP("::ffff:192.0.2.1"), Port: 5000}, "192.0.2.1"}, // IPv4 seen through an IPv6 socket
+		{&net.TCPAddr{IP: net.ParseIP("2001:db8:1:2:aaaa::1"), Port: 443}, "2001:db8:1:2::/64"},
+		{&net.TCPAddr{IP: net.ParseIP("2001:db8:1:2:bbbb:cccc:dddd:9"), Port: 80}, "2001:db8:1:2::/64"}, // the same /64: one machine
+		{&net.TCPAddr{IP: net.ParseIP("2001:db8:1:3::1"), Port: 443}, "2001:db8:1:3::/64"},
+		{&net.TCPAddr{IP: net.ParseIP("::1"), Port: 9001}, "::/64"},
+		{fakeAddr("pipe"), "pipe"},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, addrKey(tt.addr), "addrKey(%v)", tt.addr)
+	}
+}

@@ -18,9 +18,10 @@
 // nothing (they answer pings), waits until the server settles, and
 // reports its resident memory (VmRSS) before and after, per connection.
 // Chapter 06 turns away connections past its -max-conns (1000 by
-// default) with 503, more than -joins-per-ip from one address with 429,
-// and paces senders (-rate, -room-rate): to measure the room itself, turn
-// those off with -server-args, as below. A run in which any connection
+// default) with 503, and with 429 more than -conns-per-ip open at once
+// or -joins-per-ip a second from one address (chatload's all come from
+// 127.0.0.1); it paces senders (-rate, -room-rate). To measure the room
+// itself, turn those off with -server-args, as below. A run in which any connection
 // failed reports what it measured and exits with status 1.
 //
 // With -server, chatload starts that binary itself on a free loopback
@@ -31,10 +32,10 @@
 // from /proc.
 //
 //	go build -o /tmp/ch06 ./06-broadcast
-//	go run ./06-broadcast/chatload -server /tmp/ch06 -server-args '-rate 0 -room-rate 0 -joins-per-ip 0' -clients 1000 -senders 1 -messages 100
-//	go run ./06-broadcast/chatload -server /tmp/ch06 -server-args '-rate 0 -room-rate 0 -joins-per-ip 0 -room-log 256' -senders 10 -messages 10
-//	go run ./06-broadcast/chatload -server /tmp/ch06 -server-args '-rate 0 -room-rate 0 -joins-per-ip 0' -storm
-//	go run ./06-broadcast/chatload -server /tmp/ch06 -server-args '-max-conns 5000 -joins-per-ip 0' -idle 2000
+//	go run ./06-broadcast/chatload -server /tmp/ch06 -server-args '-rate 0 -room-rate 0 -joins-per-ip 0 -conns-per-ip 0' -clients 1000 -senders 1 -messages 100
+//	go run ./06-broadcast/chatload -server /tmp/ch06 -server-args '-rate 0 -room-rate 0 -joins-per-ip 0 -conns-per-ip 0 -room-log 256' -senders 10 -messages 10
+//	go run ./06-broadcast/chatload -server /tmp/ch06 -server-args '-rate 0 -room-rate 0 -joins-per-ip 0 -conns-per-ip 0' -storm
+//	go run ./06-broadcast/chatload -server /tmp/ch06 -server-args '-max-conns 5000 -joins-per-ip 0 -conns-per-ip 0' -idle 2000
 //	go run ./06-broadcast/chatload -url ws://127.0.0.1:9001/ws -clients 100
 package main
 
@@ -202,7 +203,7 @@ func measureIdle(out *tabwriter.Writer, srv *child, u *url.URL, o options) error
 	fmt.Fprintf(out, "connections ended by the server\t%s\t\n", r.endsSummary())
 	if failed > 0 {
 		out.Flush()
-		return fmt.Errorf("%d of %d connections failed, so the figure is not for %d (chapter 06 takes at most -max-conns, 1000 by default: try -server-args '-max-conns 5000 -joins-per-ip 0')", failed, o.idle, o.idle)
+		return fmt.Errorf("%d of %d connections failed, so the figure is not for %d (chapter 06 takes at most -max-conns, 1000 by default: try -server-args '-max-conns 5000 -joins-per-ip 0 -conns-per-ip 0')", failed, o.idle, o.idle)
 	}
 	return nil
 }
