@@ -196,9 +196,11 @@ func (s *server) remove(netConn net.Conn, counted bool) {
 }
 
 // addrKey is what the server counts a client's connections and joins by:
-// its IP address, or for IPv6 the /64 network around it, since one
-// machine usually holds a whole /64 (RFC 4291 section 2.5.1's interface
-// identifiers are 64 bits) and could change address for every connection.
+// its IP address, or for IPv6 the /64 network around it. A host picks its
+// own 64-bit interface identifier within its network's /64 (RFC 4291
+// section 2.5.1, RFC 8981), so a client could take a new IPv6 address for
+// every connection. The price: machines on one IPv6 network share a cap,
+// as machines behind one IPv4 NAT do.
 func addrKey(addr net.Addr) string {
 	ap, err := netip.ParseAddrPort(addr.String())
 	if err != nil {
