@@ -31,7 +31,7 @@ func chat(h *hub) {
 			return errBinaryMessage
 		}
 		line := make([]byte, 0, len(cl.name)+2+len(msg))
-		line = append(append(append(line, cl.name...), ": "...), msg...)
+		line = appendLine(append(append(line, cl.name...), ": "...), msg)
 		h.sendAll(prepareFrame(opText, line))
 		return nil
 	}
@@ -53,6 +53,27 @@ func here(n int, names []string) string {
 	default:
 		return fmt.Sprintf("Here with you (%d): %s and %d more.", n, strings.Join(names, ", "), n-len(names))
 	}
+}
+
+// appendLine appends msg, valid UTF-8, to dst as one line of the chat.
+// Control characters (a newline would start a second line that could read
+// "* bob left"; ESC would reach a terminal as an escape sequence) and
+// Unicode's line and paragraph separators become spaces; the
+// bidirectional overrides and isolates, which could show a line's words in
+// another order, go.
+func appendLine(dst, msg []byte) []byte {
+	for len(msg) > 0 {
+		r, size := utf8.DecodeRune(msg)
+		switch {
+		case unicode.IsControl(r), r == '\u2028', r == '\u2029':
+			dst = append(dst, ' ')
+		case '\u202a' <= r && r <= '\u202e', '\u2066' <= r && r <= '\u2069':
+		default:
+			dst = append(dst, msg[:size]...)
+		}
+		msg = msg[size:]
+	}
+	return dst
 }
 
 // maxNameLen is the longest name, in characters.

@@ -196,6 +196,37 @@ func TestChatWelcomeNamesTenAndCountsTheRest(t *testing.T) {
 	assert.Subset(t, room, names, "the welcome names only those in the room")
 }
 
+// TestChatLinesAreOneLine: a message cannot start a second line that
+// passes for the room's or someone else's, nor send a terminal an escape
+// sequence.
+func TestChatLinesAreOneLine(t *testing.T) {
+	ts := startServer(t, chatConfig())
+	ann := joinChat(t, ts.addr, "ann")
+	ann.next()
+	bob := joinChat(t, ts.addr, "bob")
+	bob.next()
+	ann.expect("* bob joined")
+	ann.say("hi\n* bob left\r\x1b[2Kbob: forged")
+	bob.expect("ann: hi * bob left  [2Kbob: forged")
+}
+
+func TestAppendLine(t *testing.T) {
+	tests := []struct {
+		msg, want string
+	}{
+		{"hello, κόσμε 你好 👩‍👩‍👧", "hello, κόσμε 你好 👩‍👩‍👧"}, // the joiner inside the emoji stays
+		{"a\nb\r\nc", "a b  c"},
+		{"tab\there\x00\x7f", "tab here  "},
+		{"\x1b[2J", " [2J"},
+		{"a\u2028b\u2029c\u0085d", "a b c d"},        // line and paragraph separators, NEL (C1)
+		{"\u202eevil\u202c \u2067x\u2069", "evil x"}, // bidirectional overrides and isolates
+		{"", ""},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, "ann: "+tt.want, string(appendLine([]byte("ann: "), []byte(tt.msg))), "the message %q", tt.msg)
+	}
+}
+
 func TestChatNamesAreCleanAndUnique(t *testing.T) {
 	ts := startServer(t, chatConfig())
 	first := joinChat(t, ts.addr, "ann")

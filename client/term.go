@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
+	"unicode"
 )
 
 // printer writes what the client has to say, one whole line or block at a
@@ -74,7 +76,7 @@ const binaryShown = 32
 
 func formatMessage(opcode byte, msg []byte) string {
 	if opcode == opText {
-		return "< " + string(msg) + "\n"
+		return "< " + printable(string(msg)) + "\n"
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "< [binary %d bytes]", len(msg))
@@ -85,6 +87,32 @@ func formatMessage(opcode byte, msg []byte) string {
 		b.WriteString(" ...")
 	}
 	return b.String() + "\n"
+}
+
+// printable shows text on one line, its control characters written as Go
+// escapes (\n, \r, \x1b): what a server sends must not start a line
+// that passes for another message or an event of the client's, nor reach
+// the terminal as an escape sequence that clears or rewrites the screen.
+func printable(text string) string {
+	if !strings.ContainsFunc(text, needsEscape) {
+		return text
+	}
+	var b strings.Builder
+	for _, r := range text {
+		if needsEscape(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// needsEscape reports whether r is a control character (C0, DEL, C1)
+// or one of Unicode's line and paragraph separators.
+func needsEscape(r rune) bool {
+	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029'
 }
 
 // isTerminal reports whether f is a terminal (a character device), without
