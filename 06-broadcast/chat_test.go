@@ -626,6 +626,50 @@ func TestChatPacesAFloodSoNoOneElseIsEvicted(t *testing.T) {
 	assert.Eventually(t, func() bool { return slow.saw("bob: still here") }, timeout, 10*time.Millisecond, "the slow reader is still in the room and hears bob")
 }
 
+// TestChatPacesAnAddressAsAWhole: the connections of one address share
+// -rate-per-ip, so opening more connections does not multiply an
+// address's pace (an attack run: 100 connections from one address, each
+// at -rate, took the whole room's pace and left others seconds late).
+// Nothing is dropped: the rest comes at the pace.
+func TestChatPacesAnAddressAsAWhole(t *testing.T) {
+	cfg := chatConfig()
+	cfg.rate, cfg.roomRate = 0, 0 // only the address's pace
+	cfg.ratePerIP = 40
+	ts := startServer(t, cfg)
+	ear := joinChat(t, ts.addr, "ear")
+	ear.next()
+	var floods []*chatter
+	for i := range 4 {
+		f := joinChat(t, ts.addr, fmt.Sprintf("f%d", i))
+		f.next()
+		ear.expect(fmt.Sprintf("* f%d joined", i))
+		floods = append(floods, f)
+	}
+	const each = 50 // 200 in all, twice the address's burst
+	start := time.Now()
+	for _, f := range floods {
+		for range each {
+			require.NoError(t, f.write(clientFrame(0x81, []byte("x"))))
+		}
+	}
+	// What the room passed on in half a second: the burst, then 40 a second.
+	heard := 0
+	for window := time.After(time.Until(start.Add(500 * time.Millisecond))); window != nil; {
+		select {
+		case <-ear.lines:
+			heard++
+		case <-window:
+			window = nil
+		}
+	}
+	allowed := addressBurst + int(float64(cfg.ratePerIP)*time.Since(start).Seconds()) + 5
+	assert.LessOrEqual(t, heard, allowed, "four connections of one address sent %d lines; the room passed on more than the address's pace", 4*each)
+	for heard < 4*each {
+		assert.Equal(t, "f", ear.next()[:1], "a flood line")
+		heard++
+	}
+}
+
 // slowReader reads the room's frames one at a time, pausing after each,
 // through a small receive buffer: a client that keeps up, slowly.
 type slowReader struct {

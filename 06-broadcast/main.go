@@ -42,6 +42,7 @@ func main() {
 	certFile := flag.String("tls-cert", "", "certificate file (PEM): serve https:// and wss:// (with -tls-key)")
 	keyFile := flag.String("tls-key", "", "private key file (PEM) of -tls-cert")
 	flag.IntVar(&cfg.rate, "rate", 10, "messages a second one client may send, after a burst of 20; faster ones wait (0: no limit)")
+	flag.IntVar(&cfg.ratePerIP, "rate-per-ip", 50, "messages a second all connections from one address may send together, after a burst of 100; faster ones wait (0: no limit)")
 	flag.IntVar(&cfg.roomRate, "room-rate", 500, "lines a second into the room (messages, welcomes, joined and left alike); more wait their turn (0: no limit)")
 	flag.IntVar(&cfg.connsPerIP, "conns-per-ip", 100, "connections open at once from one address (an IPv6 /64); past it a new one gets 429 (0: no limit)")
 	flag.IntVar(&cfg.joinsPerIP, "joins-per-ip", 5, "WebSocket connections a second one address may open, after a burst of 20; more get 429 (0: no limit)")

@@ -102,47 +102,67 @@ func (p *pacer) try(now time.Time) bool {
 // behind one address can all join together.
 const joinBurst = 20
 
-// joinPacers keeps one pacer per client address, for the joins it makes:
-// every join puts a welcome and a notice in the room's log, and every
-// leave one more, so a client joining and leaving in a loop would spend
-// the room's pace on notices. Addresses idle for a minute are forgotten.
-type joinPacers struct {
-	perSecond int
+// addressBurst is how many messages the connections of one address may
+// send at once, together, before -rate-per-ip applies.
+const addressBurst = 100
+
+// addrPacers keeps one pacer per client address (addrKey), shared by all
+// its connections. Two use it: joins (-joins-per-ip), since every join
+// puts a welcome and a notice in the room's log and every leave one more,
+// so a client joining and leaving in a loop would spend the room's pace on
+// notices; and messages (-rate-per-ip), since an address that opens a
+// hundred connections must not get a hundred times -rate, and with it the
+// room's whole pace. Addresses idle for a minute are forgotten.
+type addrPacers struct {
+	perSecond, burst int
 
 	mu    sync.Mutex
 	byIP  map[string]*pacer
 	swept time.Time
 }
 
-func newJoinPacers(perSecond int) *joinPacers {
+// newAddrPacers paces each address at perSecond, burst at once; nil (no
+// limit) for perSecond 0.
+func newAddrPacers(perSecond, burst int) *addrPacers {
 	if perSecond <= 0 {
 		return nil
 	}
-	return &joinPacers{perSecond: perSecond, byIP: make(map[string]*pacer)}
+	return &addrPacers{perSecond: perSecond, burst: burst, byIP: make(map[string]*pacer)}
 }
 
-// try reports whether ip may join now, and books it if so.
-func (j *joinPacers) try(ip string, now time.Time) bool {
-	if j == nil {
-		return true
+// get returns ip's pacer, nil if there is no limit.
+func (a *addrPacers) get(ip string, now time.Time) *pacer {
+	if a == nil {
+		return nil
 	}
-	j.mu.Lock()
-	if now.Sub(j.swept) > time.Minute {
-		for addr, p := range j.byIP {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if now.Sub(a.swept) > time.Minute {
+		for addr, p := range a.byIP {
 			p.mu.Lock()
 			rested := p.tat.Before(now) // no different from a new one
 			p.mu.Unlock()
 			if rested {
-				delete(j.byIP, addr)
+				delete(a.byIP, addr)
 			}
 		}
-		j.swept = now
+		a.swept = now
 	}
-	p := j.byIP[ip]
+	p := a.byIP[ip]
 	if p == nil {
-		p = newPacer(j.perSecond, joinBurst)
-		j.byIP[ip] = p
+		p = newPacer(a.perSecond, a.burst)
+		a.byIP[ip] = p
 	}
-	j.mu.Unlock()
-	return p.try(now)
+	return p
+}
+
+// try reports whether ip's turn has come now, and books it if so.
+func (a *addrPacers) try(ip string, now time.Time) bool {
+	return a.get(ip, now).try(now)
+}
+
+// wait books one event for ip and waits for its turn, or until done is
+// closed; it reports whether the turn came.
+func (a *addrPacers) wait(ip string, done <-chan struct{}) bool {
+	return a.get(ip, time.Now()).wait(done)
 }

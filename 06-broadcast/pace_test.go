@@ -32,8 +32,8 @@ func TestPacerOfZeroLetsEverythingThrough(t *testing.T) {
 	}
 }
 
-func TestJoinPacersLetEachAddressABurstThenRefuse(t *testing.T) {
-	j := newJoinPacers(2) // two a second, joinBurst at once
+func TestAddrPacersLetEachAddressABurstThenRefuse(t *testing.T) {
+	j := newAddrPacers(2, joinBurst) // two a second, joinBurst at once
 	now := time.Unix(1000, 0)
 	for i := range joinBurst {
 		assert.True(t, j.try("192.0.2.1", now), "join %d of the burst", i+1)
@@ -47,4 +47,22 @@ func TestJoinPacersLetEachAddressABurstThenRefuse(t *testing.T) {
 	later := now.Add(2 * time.Minute)
 	assert.True(t, j.try("192.0.2.3", later))
 	assert.Len(t, j.byIP, 1, "only the address just seen is kept")
+}
+
+func TestAddrPacersShareOnePaceAmongAnAddresssConnections(t *testing.T) {
+	a := newAddrPacers(10, 3) // ten a second, three at once
+	now := time.Unix(1000, 0)
+	first := a.get("192.0.2.1", now)
+	assert.Same(t, first, a.get("192.0.2.1", now), "one pacer for all the connections of an address")
+	assert.NotSame(t, first, a.get("192.0.2.2", now), "another address has its own")
+	var delays []time.Duration
+	for range 5 { // five messages from the address, whichever connections they come on
+		delays = append(delays, a.get("192.0.2.1", now).delay(now))
+	}
+	assert.Equal(t, []time.Duration{0, 0, 0, 100 * time.Millisecond, 200 * time.Millisecond}, delays)
+
+	none := newAddrPacers(0, 3)
+	assert.Nil(t, none, "0: no limit")
+	assert.True(t, none.wait("192.0.2.1", nil), "no limit: no wait")
+	assert.True(t, none.try("192.0.2.1", now))
 }

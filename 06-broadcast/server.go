@@ -47,6 +47,7 @@ type config struct {
 	roomRate     int         // lines a second into the room's log (a burst of a quarter log); 0: no limit
 	joinsPerIP   int         // WebSocket connections a second one address may open (a burst of joinBurst); 0: no limit
 	connsPerIP   int         // connections open at once from one address (addrKey); past it, 429; 0: no limit
+	ratePerIP    int         // messages a second one address may send, all its connections together (a burst of addressBurst); 0: no limit
 }
 
 // run listens on cfg.addr and serves until ctx is cancelled.
@@ -89,7 +90,8 @@ type server struct {
 	served  int
 	closing bool        // shutdown has begun: new WebSocket conns get 1001 at once
 	hub     *hub        // the room every WebSocket connection joins
-	joins   *joinPacers // how fast each address may join
+	joins   *addrPacers // how fast each address may join
+	lines   *addrPacers // how fast each address may send, all its connections together
 }
 
 // serve accepts connections on ln until ctx is cancelled, then shuts down
@@ -98,7 +100,8 @@ type server struct {
 func serve(ctx context.Context, ln net.Listener, cfg config) error {
 	s := &server{cfg: cfg, conns: make(map[net.Conn]*conn), perIP: make(map[string]int), hub: newHub(cfg.log, cfg.roomLog)}
 	s.hub.pace = newPacer(cfg.roomRate, len(s.hub.ring)/4)
-	s.joins = newJoinPacers(cfg.joinsPerIP)
+	s.joins = newAddrPacers(cfg.joinsPerIP, joinBurst)
+	s.lines = newAddrPacers(cfg.ratePerIP, addressBurst)
 	cfg.room(s.hub)
 	if cfg.tls != nil {
 		// TLS from here on: every connection's reads and writes are
@@ -315,7 +318,7 @@ func (s *server) member(netConn net.Conn, br *bufio.Reader, name string) {
 		}
 		return c.handleControl(h, payload)
 	}
-	err := s.relay(c, cl)
+	err := s.relay(c, cl, addrKey(peer))
 	var perr *protocolError
 	if errors.As(err, &perr) {
 		// Failing the connection: what the room sent it before the error
@@ -335,15 +338,17 @@ func (s *server) member(netConn net.Conn, br *bufio.Reader, name string) {
 }
 
 // relay reads cl's messages and gives each to the room, until the closing
-// handshake or an error, which it returns.
-func (s *server) relay(c *conn, cl *client) error {
+// handshake or an error, which it returns; addr is cl's address (addrKey).
+func (s *server) relay(c *conn, cl *client, addr string) error {
 	for {
 		opcode, msg, err := c.readMessage()
 		if err == nil {
-			// Its turn (pace.go): until then this connection is not
-			// read, and TCP holds the sender back. The room's pace is
-			// kept where lines go into the log (send, broadcast).
+			// Its turn (pace.go), and its address's: until then this
+			// connection is not read, and TCP holds the sender back.
+			// The room's pace is kept where lines go into the log (send,
+			// broadcast).
 			cl.pace.wait(cl.gone)
+			s.lines.wait(addr, cl.gone)
 			err = s.hub.received(cl, opcode, msg)
 		}
 		if err != nil {

@@ -20,7 +20,7 @@
 // Chapter 06 turns away connections past its -max-conns (1000 by
 // default) with 503, and with 429 more than -conns-per-ip open at once
 // or -joins-per-ip a second from one address (chatload's all come from
-// 127.0.0.1); it paces senders (-rate, -room-rate). To measure the room
+// 127.0.0.1); it paces senders (-rate, -rate-per-ip, -room-rate). To measure the room
 // itself, turn those off with -server-args, as below. A run in which any connection
 // failed reports what it measured and exits with status 1.
 //
@@ -32,9 +32,9 @@
 // from /proc.
 //
 //	go build -o /tmp/ch06 ./06-broadcast
-//	go run ./06-broadcast/chatload -server /tmp/ch06 -server-args '-rate 0 -room-rate 0 -joins-per-ip 0 -conns-per-ip 0' -clients 1000 -senders 1 -messages 100
-//	go run ./06-broadcast/chatload -server /tmp/ch06 -server-args '-rate 0 -room-rate 0 -joins-per-ip 0 -conns-per-ip 0 -room-log 256' -senders 10 -messages 10
-//	go run ./06-broadcast/chatload -server /tmp/ch06 -server-args '-rate 0 -room-rate 0 -joins-per-ip 0 -conns-per-ip 0' -storm
+//	go run ./06-broadcast/chatload -server /tmp/ch06 -server-args '-rate 0 -rate-per-ip 0 -room-rate 0 -joins-per-ip 0 -conns-per-ip 0' -clients 1000 -senders 1 -messages 100
+//	go run ./06-broadcast/chatload -server /tmp/ch06 -server-args '-rate 0 -rate-per-ip 0 -room-rate 0 -joins-per-ip 0 -conns-per-ip 0 -room-log 256' -senders 10 -messages 10
+//	go run ./06-broadcast/chatload -server /tmp/ch06 -server-args '-rate 0 -rate-per-ip 0 -room-rate 0 -joins-per-ip 0 -conns-per-ip 0' -storm
 //	go run ./06-broadcast/chatload -server /tmp/ch06 -server-args '-max-conns 5000 -joins-per-ip 0 -conns-per-ip 0' -idle 2000
 //	go run ./06-broadcast/chatload -url ws://127.0.0.1:9001/ws -clients 100
 package main
