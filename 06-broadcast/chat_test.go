@@ -40,7 +40,26 @@ type chatter struct {
 // Origin, as a program does, and returns once the handshake is done.
 func joinChat(t *testing.T, addr, name string) *chatter {
 	t.Helper()
-	conn := dial(t, addr)
+	return joinChatOn(t, dial(t, addr), addr, name)
+}
+
+// joinChatFrom is joinChat from another loopback address, such as
+// 127.0.0.2: Linux routes all of 127.0.0.0/8 to loopback; elsewhere the
+// test is skipped.
+func joinChatFrom(t *testing.T, local, addr, name string) *chatter {
+	t.Helper()
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(local)}, Timeout: timeout}
+	conn, err := d.Dial("tcp", addr)
+	if err != nil {
+		t.Skipf("cannot connect from %s (Linux routes all of 127.0.0.0/8 to loopback; this system does not): %v", local, err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return joinChatOn(t, conn, addr, name)
+}
+
+// joinChatOn is joinChat on a connection already made.
+func joinChatOn(t *testing.T, conn net.Conn, addr, name string) *chatter {
+	t.Helper()
 	conn.SetDeadline(time.Time{}) // each read and write below sets its own
 	target := wsPath
 	if name != "" {
@@ -668,6 +687,52 @@ func TestChatPacesAnAddressAsAWhole(t *testing.T) {
 		assert.Equal(t, "f", ear.next()[:1], "a flood line")
 		heard++
 	}
+}
+
+// TestChatSharesTheRoomsPaceOutByAddress: when the room is at its pace,
+// its turns go round the addresses, not the connections, so a client
+// alone on its address gets its line through after a turn or two, however
+// many connections another address floods from (an attack run: 1,000
+// connections from ten addresses left two clients 15 s late).
+func TestChatSharesTheRoomsPaceOutByAddress(t *testing.T) {
+	cfg := chatConfig()
+	cfg.rate, cfg.ratePerIP = 0, 0 // only the room's pace
+	cfg.roomRate = 100
+	cfg.roomLog = 256 // a burst of 64 at once
+	ts := startServer(t, cfg)
+	ear := joinChat(t, ts.addr, "ear")
+	ear.next()
+	other := joinChatFrom(t, "127.0.0.2", ts.addr, "other")
+	other.next()
+	ear.expect("* other joined")
+	var floods []*chatter
+	for i := range 20 {
+		f := joinChat(t, ts.addr, fmt.Sprintf("f%d", i))
+		f.next()
+		ear.expect(fmt.Sprintf("* f%d joined", i))
+		floods = append(floods, f)
+	}
+	for _, f := range floods {
+		for range 10 { // 200 lines from 20 connections of one address: 2 s at the room's pace
+			require.NoError(t, f.write(clientFrame(0x81, []byte("flood"))))
+		}
+	}
+	for range 80 { // the room's burst is spent: now every line waits its turn
+		assert.Equal(t, "f", ear.next()[:1])
+	}
+	for drained := false; !drained; {
+		select {
+		case <-ear.lines:
+		default:
+			drained = true
+		}
+	}
+	other.say("me too")
+	ahead := 0
+	for line := ear.next(); line != "other: me too"; line = ear.next() {
+		ahead++
+	}
+	assert.LessOrEqual(t, ahead, 4, "flood lines the room passed on before the line of a client alone on its address")
 }
 
 // slowReader reads the room's frames one at a time, pausing after each,

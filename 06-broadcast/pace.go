@@ -166,3 +166,51 @@ func (a *addrPacers) try(ip string, now time.Time) bool {
 func (a *addrPacers) wait(ip string, done <-chan struct{}) bool {
 	return a.get(ip, time.Now()).wait(done)
 }
+
+// addrTurns lets one message of each address at a time wait for the room's
+// pace. The room's pacer books turns in the order they are asked for, so
+// with every connection asking, an address with a hundred connections
+// would get a hundred turns for each one of a client alone; with one
+// asker per address, turns go round the addresses, and a client sending
+// at its -rate keeps up however many connections others open.
+type addrTurns struct {
+	mu   sync.Mutex
+	byIP map[string]*addrTurn
+}
+
+type addrTurn struct {
+	held  chan struct{} // holds a token while one of the address's messages has the turn
+	users int           // connections using it: it is forgotten at 0
+}
+
+func newAddrTurns() *addrTurns {
+	return &addrTurns{byIP: make(map[string]*addrTurn)}
+}
+
+// lock waits until no other message of ip is waiting for the room, or
+// until done is closed; it returns the function that lets the next one
+// go, or nil if done was closed first.
+func (a *addrTurns) lock(ip string, done <-chan struct{}) (unlock func()) {
+	a.mu.Lock()
+	t := a.byIP[ip]
+	if t == nil {
+		t = &addrTurn{held: make(chan struct{}, 1)}
+		a.byIP[ip] = t
+	}
+	t.users++
+	a.mu.Unlock()
+	forget := func() {
+		a.mu.Lock()
+		if t.users--; t.users == 0 {
+			delete(a.byIP, ip)
+		}
+		a.mu.Unlock()
+	}
+	select {
+	case t.held <- struct{}{}:
+		return func() { <-t.held; forget() }
+	case <-done:
+		forget()
+		return nil
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestPacerLetsABurstThroughThenSpacesEvents(t *testing.T) {
@@ -65,4 +66,35 @@ func TestAddrPacersShareOnePaceAmongAnAddresssConnections(t *testing.T) {
 	assert.Nil(t, none, "0: no limit")
 	assert.True(t, none.wait("192.0.2.1", nil), "no limit: no wait")
 	assert.True(t, none.try("192.0.2.1", now))
+}
+
+func TestAddrTurnsLetOneMessageOfAnAddressWaitAtATime(t *testing.T) {
+	a := newAddrTurns()
+	first := a.lock("192.0.2.1", nil)
+	require.NotNil(t, first)
+	other := a.lock("192.0.2.2", nil)
+	require.NotNil(t, other, "another address does not wait")
+	other()
+
+	got := make(chan func(), 1)
+	go func() { got <- a.lock("192.0.2.1", nil) }()
+	select {
+	case <-got:
+		t.Fatal("a second message of the same address did not wait for the first")
+	case <-time.After(50 * time.Millisecond):
+	}
+	first()
+	var second func()
+	select {
+	case second = <-got:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the second message did not get its turn when the first let go")
+	}
+	require.NotNil(t, second)
+
+	gone := make(chan struct{})
+	close(gone)
+	assert.Nil(t, a.lock("192.0.2.1", gone), "a connection that is gone stops waiting")
+	second()
+	assert.Empty(t, a.byIP, "an address no one waits for is forgotten")
 }

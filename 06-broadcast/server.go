@@ -92,6 +92,7 @@ type server struct {
 	hub     *hub        // the room every WebSocket connection joins
 	joins   *addrPacers // how fast each address may join
 	lines   *addrPacers // how fast each address may send, all its connections together
+	turns   *addrTurns  // one message of each address at a time waits for the room's pace
 }
 
 // serve accepts connections on ln until ctx is cancelled, then shuts down
@@ -102,6 +103,7 @@ func serve(ctx context.Context, ln net.Listener, cfg config) error {
 	s.hub.pace = newPacer(cfg.roomRate, len(s.hub.ring)/4)
 	s.joins = newAddrPacers(cfg.joinsPerIP, joinBurst)
 	s.lines = newAddrPacers(cfg.ratePerIP, addressBurst)
+	s.turns = newAddrTurns()
 	cfg.room(s.hub)
 	if cfg.tls != nil {
 		// TLS from here on: every connection's reads and writes are
@@ -346,10 +348,14 @@ func (s *server) relay(c *conn, cl *client, addr string) error {
 			// Its turn (pace.go), and its address's: until then this
 			// connection is not read, and TCP holds the sender back.
 			// The room's pace is kept where lines go into the log (send,
-			// broadcast).
+			// broadcast), one message of each address at a time.
 			cl.pace.wait(cl.gone)
 			s.lines.wait(addr, cl.gone)
+			unlock := s.turns.lock(addr, cl.gone) // nil once cl is gone: received says why
 			err = s.hub.received(cl, opcode, msg)
+			if unlock != nil {
+				unlock()
+			}
 		}
 		if err != nil {
 			return err
