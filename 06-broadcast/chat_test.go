@@ -697,8 +697,8 @@ func TestChatPacesAnAddressAsAWhole(t *testing.T) {
 func TestChatSharesTheRoomsPaceOutByAddress(t *testing.T) {
 	cfg := chatConfig()
 	cfg.rate, cfg.ratePerIP = 0, 0 // only the room's pace
-	cfg.roomRate = 100
-	cfg.roomLog = 256 // a burst of 64 at once
+	cfg.roomRate = 20              // a turn every 50 ms: a slow scheduler does not let many lines by
+	cfg.roomLog = 64               // a burst of 16 at once
 	ts := startServer(t, cfg)
 	ear := joinChat(t, ts.addr, "ear")
 	ear.next()
@@ -713,11 +713,11 @@ func TestChatSharesTheRoomsPaceOutByAddress(t *testing.T) {
 		floods = append(floods, f)
 	}
 	for _, f := range floods {
-		for range 10 { // 200 lines from 20 connections of one address: 2 s at the room's pace
+		for range 3 { // 60 lines from 20 connections of one address
 			require.NoError(t, f.write(clientFrame(0x81, []byte("flood"))))
 		}
 	}
-	for range 80 { // the room's burst is spent: now every line waits its turn
+	for range 20 { // the room's burst is spent: now every line waits its turn
 		assert.Equal(t, "f", ear.next()[:1])
 	}
 	for drained := false; !drained; {
