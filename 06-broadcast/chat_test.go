@@ -43,6 +43,18 @@ func joinChat(t *testing.T, addr, name string) *chatter {
 	return joinChatOn(t, dial(t, addr), addr, name)
 }
 
+// joinAnnAndBob puts ann, then bob, in the room, and reads their welcomes
+// and ann's "* bob joined".
+func joinAnnAndBob(t *testing.T, addr string) (ann, bob *chatter) {
+	t.Helper()
+	ann = joinChat(t, addr, "ann")
+	ann.next()
+	bob = joinChat(t, addr, "bob")
+	bob.next()
+	ann.expect("* bob joined")
+	return ann, bob
+}
+
 // joinChatFrom is joinChat from another loopback address, such as
 // 127.0.0.2: Linux routes all of 127.0.0.0/8 to loopback; elsewhere the
 // test is skipped.
@@ -220,11 +232,7 @@ func TestChatWelcomeNamesTenAndCountsTheRest(t *testing.T) {
 // sequence.
 func TestChatLinesAreOneLine(t *testing.T) {
 	ts := startServer(t, chatConfig())
-	ann := joinChat(t, ts.addr, "ann")
-	ann.next()
-	bob := joinChat(t, ts.addr, "bob")
-	bob.next()
-	ann.expect("* bob joined")
+	ann, bob := joinAnnAndBob(t, ts.addr)
 	ann.say("hi\n* bob left\r\x1b[2Kbob: forged")
 	bob.expect("ann: hi * bob left  [2Kbob: forged")
 }
@@ -351,11 +359,7 @@ func TestSlowConsumerIsDroppedAndTheOthersCarryOn(t *testing.T) {
 			t.Logf("the server's log:\n%s", ts.logs.last(20))
 		}
 	})
-	ann := joinChat(t, ts.addr, "ann")
-	ann.next()
-	bob := joinChat(t, ts.addr, "bob")
-	bob.next()
-	ann.expect("* bob joined")
+	ann, bob := joinAnnAndBob(t, ts.addr)
 
 	line := strings.Repeat("x", 1000)
 	sent, annSawItLeave := 0, false
@@ -523,11 +527,7 @@ func TestVanishedPeerLeavesWithinTheKeepaliveDeadline(t *testing.T) {
 // room goes on for everyone else.
 func TestChatSurvivesBadClients(t *testing.T) {
 	ts := startServer(t, chatConfig())
-	ann := joinChat(t, ts.addr, "ann")
-	ann.next()
-	bob := joinChat(t, ts.addr, "bob")
-	bob.next()
-	ann.expect("* bob joined")
+	ann, bob := joinAnnAndBob(t, ts.addr)
 	tests := []struct {
 		name string
 		send []byte

@@ -160,11 +160,7 @@ func TestRoomTurnsAwayClientsPastTheCapAndGoesOn(t *testing.T) {
 	cfg := chatConfig()
 	cfg.maxConns = 2
 	ts := startServer(t, cfg)
-	ann := joinChat(t, ts.addr, "ann")
-	ann.next()
-	bob := joinChat(t, ts.addr, "bob")
-	bob.next()
-	ann.expect("* bob joined")
+	ann, bob := joinAnnAndBob(t, ts.addr)
 	resp, _ := roundTrip(t, ts.addr, "GET /ws?name=cy HTTP/1.1\r\nHost: a\r\n\r\n")
 	assert.Equal(t, 503, resp.StatusCode)
 	bob.say("still two of us")
@@ -179,11 +175,7 @@ func TestRoomTurnsAwayAnAddressPastItsConnections(t *testing.T) {
 	cfg := chatConfig()
 	cfg.connsPerIP = 2
 	ts := startServer(t, cfg)
-	ann := joinChat(t, ts.addr, "ann")
-	ann.next()
-	bob := joinChat(t, ts.addr, "bob")
-	bob.next()
-	ann.expect("* bob joined")
+	ann, bob := joinAnnAndBob(t, ts.addr)
 	upgrade := "Host: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
 		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
 	resp, body := roundTrip(t, ts.addr, "GET /ws?name=cy HTTP/1.1\r\n"+upgrade)
@@ -197,17 +189,8 @@ func TestRoomTurnsAwayAnAddressPastItsConnections(t *testing.T) {
 	cy.expect("* welcome, cy! Here with you: ann.")
 
 	t.Run("another address", func(t *testing.T) {
-		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}, Timeout: timeout}
-		conn, err := d.Dial("tcp", ts.addr)
-		if err != nil {
-			t.Skipf("cannot connect from 127.0.0.2 (Linux routes all of 127.0.0.0/8 to loopback; this system does not): %v", err)
-		}
-		t.Cleanup(func() { conn.Close() })
-		conn.SetDeadline(time.Now().Add(timeout))
-		_, err = io.WriteString(conn, "GET /ws?name=dan HTTP/1.1\r\n"+upgrade)
-		require.NoError(t, err)
-		resp, _ := readResponse(t, conn)
-		assert.Equal(t, 101, resp.StatusCode, "127.0.0.1 is full, 127.0.0.2 is not")
+		dan := joinChatFrom(t, "127.0.0.2", ts.addr, "dan") // 127.0.0.1 is full, 127.0.0.2 is not
+		dan.expect("* welcome, dan! Here with you (2): ann, cy.")
 	})
 }
 
