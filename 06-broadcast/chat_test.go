@@ -657,13 +657,7 @@ func TestChatPacesAnAddressAsAWhole(t *testing.T) {
 	ts := startServer(t, cfg)
 	ear := joinChat(t, ts.addr, "ear")
 	ear.next()
-	var floods []*chatter
-	for i := range 4 {
-		f := joinChat(t, ts.addr, fmt.Sprintf("f%d", i))
-		f.next()
-		ear.expect(fmt.Sprintf("* f%d joined", i))
-		floods = append(floods, f)
-	}
+	floods := joinFlooders(t, ts.addr, ear, 4)
 	const each = 50 // 200 in all, twice the address's burst
 	start := time.Now()
 	for _, f := range floods {
@@ -705,13 +699,7 @@ func TestChatSharesTheRoomsPaceOutByAddress(t *testing.T) {
 	other := joinChatFrom(t, "127.0.0.2", ts.addr, "other")
 	other.next()
 	ear.expect("* other joined")
-	var floods []*chatter
-	for i := range 20 {
-		f := joinChat(t, ts.addr, fmt.Sprintf("f%d", i))
-		f.next()
-		ear.expect(fmt.Sprintf("* f%d joined", i))
-		floods = append(floods, f)
-	}
+	floods := joinFlooders(t, ts.addr, ear, 20)
 	for _, f := range floods {
 		for range 3 { // 60 lines from 20 connections of one address
 			require.NoError(t, f.write(clientFrame(0x81, []byte("flood"))))
@@ -733,6 +721,20 @@ func TestChatSharesTheRoomsPaceOutByAddress(t *testing.T) {
 		ahead++
 	}
 	assert.LessOrEqual(t, ahead, 4, "flood lines the room passed on before the line of a client alone on its address")
+}
+
+// joinFlooders puts n clients, f0, f1, ..., in the room from this
+// test's address, each announced to ear.
+func joinFlooders(t *testing.T, addr string, ear *chatter, n int) []*chatter {
+	t.Helper()
+	var floods []*chatter
+	for i := range n {
+		f := joinChat(t, addr, fmt.Sprintf("f%d", i))
+		f.next()
+		ear.expect(fmt.Sprintf("* f%d joined", i))
+		floods = append(floods, f)
+	}
+	return floods
 }
 
 // slowReader reads the room's frames one at a time, pausing after each,
